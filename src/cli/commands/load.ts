@@ -1,0 +1,41 @@
+/** The shared first step of validate, diff and apply: files → desired state for this target. */
+import { NodenetError } from "../../errors.ts";
+import type { HostBackend, HostSnapshot } from "../../host/backend.ts";
+import { staticView } from "../../host/backend.ts";
+import { hasErrors, type Issue } from "../../state/issues.ts";
+import { loadDesired } from "../../state/load.ts";
+import type { NetworkState } from "../../state/schema/state.ts";
+import { readSources } from "../io.ts";
+
+export interface Loaded {
+  desired?: NetworkState;
+  issues: Issue[];
+  snapshot: HostSnapshot;
+  current: NetworkState;
+}
+
+export async function loadForTarget(backend: HostBackend, files: readonly string[]): Promise<Loaded> {
+  const sources = readSources(files);
+  const snapshot = await backend.read();
+  const loaded = loadDesired(sources, { current: () => snapshot.state });
+  if (loaded.state?.hostname?.config !== undefined && backend.netns) {
+    loaded.issues.push({
+      severity: "error",
+      kind: "unsupported",
+      path: ["hostname", "config"],
+      message: "the hostname belongs to the UTS namespace, not a network namespace; it cannot be set with --netns",
+    });
+  }
+  return {
+    ...(loaded.state && !hasErrors(loaded.issues) ? { desired: loaded.state } : {}),
+    issues: loaded.issues,
+    snapshot,
+    current: staticView(snapshot),
+  };
+}
+
+export function invalidInput(issues: readonly Issue[]): NodenetError {
+  const errors = issues.filter((i) => i.severity === "error");
+  const onlyUnsupported = errors.length > 0 && errors.every((i) => i.kind === "unsupported");
+  return new NodenetError(onlyUnsupported ? "unsupported" : "invalid-input", `${errors.length} error${errors.length === 1 ? "" : "s"}; nothing was changed`, { issues });
+}

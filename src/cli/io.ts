@@ -1,0 +1,44 @@
+/** Input and output shared by the CLI commands. */
+import { readFileSync } from "node:fs";
+import { stringify } from "yaml";
+import { NodenetError } from "../errors.ts";
+import { formatIssue, type Issue } from "../state/issues.ts";
+import type { SourceFile } from "../state/load.ts";
+
+export function readSources(files: readonly string[]): SourceFile[] {
+  if (!files.length) throw new NodenetError("invalid-input", "give at least one state file (or - for standard input)");
+  return files.map((file) => {
+    try {
+      return { file: file === "-" ? "<stdin>" : file, text: readFileSync(file === "-" ? 0 : file, "utf8") };
+    } catch (error) {
+      throw new NodenetError("invalid-input", `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+    }
+  });
+}
+
+export function toYaml(value: unknown): string {
+  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+export function printIssues(issues: readonly Issue[], stream: NodeJS.WritableStream = process.stderr): void {
+  for (const issue of issues) stream.write(`${formatIssue(issue)}\n`);
+}
+
+export const out = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+export const err = (text: string) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
+
+/** Parses `--timeout 30`, naming the flag when it is not a positive number. */
+export function positiveSeconds(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new NodenetError("invalid-input", `${flag} takes a positive number of seconds, not "${value}"`);
+    return n;
+  };
+}
+
+/** Simple shell-style glob (`eth*`, `br?`) → matcher. */
+export function globMatcher(patterns: readonly string[]): (name: string) => boolean {
+  if (!patterns.length) return () => true;
+  const regexes = patterns.map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*").replaceAll("?", ".")}$`));
+  return (name) => regexes.some((r) => r.test(name));
+}

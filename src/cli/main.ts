@@ -1,0 +1,57 @@
+/**
+ * nodenet — declarative, self-healing host networking (nmstate-compatible).
+ * This file only assembles the commands; each lives in ./commands.
+ */
+import { Command, CommanderError } from "commander";
+import { exitCodeOf, NodenetError } from "../errors.ts";
+import { registerApply } from "./commands/apply.ts";
+import { registerCheckpointCommands } from "./commands/checkpoint.ts";
+import { registerDiff } from "./commands/diff.ts";
+import { registerPolicy } from "./commands/policy.ts";
+import { registerShow } from "./commands/show.ts";
+import { registerValidate } from "./commands/validate.ts";
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name("nodenet")
+    .description("Declarative, self-healing host networking for Kubernetes nodes — nmstate-compatible.")
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  registerShow(program);
+  registerValidate(program);
+  registerDiff(program);
+  registerApply(program);
+  registerCheckpointCommands(program);
+  registerPolicy(program);
+  program.addHelpText(
+    "after",
+    `
+Every command takes --netns NAME to act inside a network namespace.
+Exit status: 0 ok, 2 invalid input, 3 verification failed, 4 probe failed,
+5 kernel error, 6 ROLLBACK FAILED, 7 another change pending or running.`,
+  );
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (Number(process.versions.node.split(".")[0]) < 24) {
+    process.stderr.write(`nodenet needs Node.js 24 or newer (this is ${process.version}); run it through 'npx nodenet' in the project\n`);
+    return 1;
+  }
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof NodenetError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`nodenet bug: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+if (import.meta.main) process.exitCode = await main(process.argv);

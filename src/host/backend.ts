@@ -1,0 +1,60 @@
+/**
+ * A host whose network nodenet reads and changes. The kernel backend (via
+ * iproute2) is the real one; the in-memory backend lets callers be unit-tested
+ * without root. Both pass the same contract suite (backend.contract.ts).
+ */
+import type { Operation } from "../state/plan/operations.ts";
+import type { NetworkState } from "../state/schema/state.ts";
+
+export interface HostSnapshot {
+  /** What `show` prints: every interface, route, rule and the resolver. */
+  state: NetworkState;
+  /** Addresses owned by DHCP or SLAAC, as `iface/ip/prefix` (canonical ip). */
+  dynamic: ReadonlySet<string>;
+}
+
+export interface HostBackend {
+  /** For messages: "namespace lab-node-1", "this host". */
+  readonly description: string;
+  /** The network namespace the target is (probes run there); undefined for this process's own. */
+  readonly netns?: string | undefined;
+  /** A directory for checkpoints and dynamic-addressing state that belongs to this target. */
+  readonly stateDir: string;
+  read(): Promise<HostSnapshot>;
+  /**
+   * Runs operations in order and stops at the first failure, throwing an
+   * ExecuteError that names it. Operations before it have taken effect.
+   */
+  execute(ops: readonly Operation[]): Promise<void>;
+}
+
+export class ExecuteError extends Error {
+  readonly index: number;
+  readonly operation: Operation | undefined;
+
+  constructor(index: number, operation: Operation | undefined, detail: string, cause?: unknown) {
+    super(detail, { cause });
+    this.name = "ExecuteError";
+    this.index = index;
+    this.operation = operation;
+  }
+}
+
+export const dynamicKey = (iface: string, ip: string, prefix: number) => `${iface}/${ip}/${prefix}`;
+
+/**
+ * The state as nodenet manages it: dynamic addresses are left out of address
+ * lists, because the DHCP client or the kernel (SLAAC) owns them. Merge, plan
+ * and revert work on this view; `show` and capture see the full state.
+ */
+export function staticView(snapshot: HostSnapshot): NetworkState {
+  if (snapshot.dynamic.size === 0) return snapshot.state;
+  const state = structuredClone(snapshot.state);
+  for (const iface of state.interfaces ?? []) {
+    for (const family of ["ipv4", "ipv6"] as const) {
+      const ip = iface[family];
+      if (ip?.address) ip.address = ip.address.filter((a) => !snapshot.dynamic.has(dynamicKey(iface.name, a.ip, a["prefix-length"])));
+    }
+  }
+  return state;
+}

@@ -1,0 +1,181 @@
+/**
+ * nmstate's interface merge: the desired interfaces laid over the current
+ * ones, plus the changes they imply for interfaces the user did not name
+ * (ports joining or leaving a controller, VLANs whose base is removed, the
+ * peer of a new veth). Every interface the change touches ends up here with
+ * its `current` and `merged` (target) forms side by side.
+ */
+import { baseOf, declaredPorts, isController, portLosesIp, withPorts } from "../model.ts";
+import { mergeDeep } from "../objects.ts";
+import type { Interface } from "../schema/interface.ts";
+
+export interface MergedInterface {
+  name: string;
+  /** As the user declared it; undefined when touched only as a consequence. */
+  desired?: Interface;
+  /** As the host has it now; undefined when it does not exist. */
+  current?: Interface;
+  /** What the host must have afterwards (full picture: current overlaid with desired and implied changes). */
+  merged: Interface;
+  /** The keys verification checks: what was declared plus what was implied. */
+  verify: Interface;
+  /** Why an interface the user did not name is touched ("port of br0"). */
+  implied: string[];
+}
+
+export type ChangeKind = "create" | "remove" | "change";
+
+export function changeKind(m: MergedInterface): ChangeKind {
+  if (m.merged.state === "absent") return "remove";
+  return m.current ? "change" : "create";
+}
+
+export function mergeInterfaces(desired: readonly Interface[], current: readonly Interface[]): Map<string, MergedInterface> {
+  const currentByName = new Map(current.map((iface) => [iface.name, iface]));
+  const touched = new Map<string, MergedInterface>();
+
+  const touch = (name: string, reason?: string): MergedInterface => {
+    let m = touched.get(name);
+    if (!m) {
+      const c = currentByName.get(name);
+      m = { name, merged: c ? structuredClone(c) : { name }, verify: { name }, implied: [] };
+      if (c) m.current = c;
+      touched.set(name, m);
+    }
+    if (reason && !m.desired && !m.implied.includes(reason)) m.implied.push(reason);
+    return m;
+  };
+
+  for (const d of desired) {
+    if (d.state === "ignore") continue;
+    const m = touch(d.name);
+    m.desired = d;
+    if (d.state === "absent") {
+      const type = d.type ?? m.current?.type;
+      m.merged = { name: d.name, ...(type ? { type } : {}), state: "absent" };
+      m.verify = { name: d.name, state: "absent" };
+    } else {
+      m.merged = mergeDeep(m.current ?? { name: d.name }, d);
+      m.merged.state = d.state ?? "up";
+      if (!m.merged.type && d.type) m.merged.type = d.type;
+      m.verify = { ...structuredClone(d), state: d.state ?? "up" };
+    }
+  }
+
+  const portsOf = (name: string): string[] => {
+    const c = currentByName.get(name);
+    return (c && declaredPorts(c)) ?? current.filter((i) => i.controller === name).map((i) => i.name);
+  };
+
+  const attach = (port: string, controller: MergedInterface) => {
+    const pm = touch(port, `port of ${controller.name}`);
+    if (pm.merged.state === "absent") return;
+    pm.merged.controller = controller.name;
+    pm.verify.controller = controller.name;
+    if (portLosesIp(controller.merged.type)) {
+      // A bridge or bond port carries no IP of its own: its addresses would
+      // keep a connected route pointing at the port and silently break
+      // traffic through the controller.
+      for (const family of ["ipv4", "ipv6"] as const) {
+        pm.merged[family] = { enabled: false };
+        pm.verify[family] = { enabled: false };
+      }
+    }
+  };
+
+  const detach = (port: string, from: string) => {
+    const pm = touch(port, `leaves ${from}`);
+    if (pm.merged.state === "absent" || (pm.desired?.controller && pm.desired.controller !== from)) return;
+    pm.merged.controller = "";
+    pm.verify.controller = "";
+  };
+
+  // Controllers that declare their port list own it: ports join, others leave.
+  for (const m of [...touched.values()]) {
+    if (!m.desired || m.merged.state === "absent" || !isController(m.merged.type)) continue;
+    const ports = declaredPorts({ ...m.desired, type: m.merged.type });
+    if (!ports) continue;
+    for (const port of ports) attach(port, m);
+    for (const old of portsOf(m.name)) if (!ports.includes(old)) detach(old, m.name);
+    m.merged = withPorts(m.merged, ports);
+  }
+
+  // Ports that name their controller join (or, with "", leave) it.
+  for (const d of desired) {
+    if (d.controller === undefined || d.state === "absent" || d.state === "ignore") continue;
+    const previous = currentByName.get(d.name)?.controller;
+    if (previous && previous !== d.controller) {
+      const pm = touch(previous, `${d.name} leaves it`);
+      pm.merged = withPorts(pm.merged, (declaredPorts(pm.merged) ?? portsOf(previous)).filter((p) => p !== d.name));
+    }
+    if (d.controller === "") {
+      detach(d.name, previous ?? "");
+      continue;
+    }
+    const cm = touch(d.controller, `${d.name} joins it`);
+    const ports = declaredPorts(cm.merged) ?? portsOf(d.controller);
+    if (!ports.includes(d.name)) cm.merged = withPorts(cm.merged, [...ports, d.name]);
+    attach(d.name, cm);
+  }
+
+  // Removing an interface removes what is built on it and frees its ports.
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const m of [...touched.values()]) {
+      if (m.merged.state !== "absent" || !m.current) continue;
+      for (const other of current) {
+        const dependent = baseOf(other) === m.name || (other.type === "veth" && other.veth?.peer === m.name);
+        if (dependent) {
+          const om = touch(other.name, baseOf(other) === m.name ? `its base ${m.name} is removed` : `its veth peer ${m.name} is removed`);
+          if (om.merged.state !== "absent") {
+            om.merged = { name: other.name, type: other.type ?? "unknown", state: "absent" };
+            om.verify = { name: other.name, state: "absent" };
+            changed = true;
+          }
+        }
+        if (other.controller === m.name && isController(m.current.type)) {
+          const om = touched.get(other.name);
+          if (!om || (om.merged.state !== "absent" && om.merged.controller === m.name)) {
+            detach(other.name, m.name);
+            changed = true;
+          }
+        }
+      }
+      // A removed port leaves its controller's list.
+      const controller = m.current.controller;
+      if (controller) {
+        const cm = touched.get(controller) ?? touch(controller, `its port ${m.name} is removed`);
+        const ports = declaredPorts(cm.merged);
+        if (cm.merged.state !== "absent" && ports?.includes(m.name)) {
+          cm.merged = withPorts(cm.merged, ports.filter((p) => p !== m.name));
+        }
+      }
+    }
+  }
+
+  // A new veth brings its peer into existence.
+  for (const m of [...touched.values()]) {
+    const peer = m.merged.type === "veth" && !m.current && m.merged.state !== "absent" ? m.merged.veth?.peer : undefined;
+    if (!peer) continue;
+    const pm = touch(peer, `veth peer of ${m.name}`);
+    if (!pm.desired && !pm.current) {
+      pm.merged = { name: peer, type: "veth", state: "up", veth: { peer: m.name } };
+    }
+  }
+
+  // copy-mac-from: the controller takes the named port's current MAC.
+  for (const m of touched.values()) {
+    const source = m.merged["copy-mac-from"];
+    const mac = source ? currentByName.get(source)?.["mac-address"] : undefined;
+    if (mac && m.merged.state !== "absent") {
+      m.merged["mac-address"] = mac;
+      m.verify["mac-address"] = mac;
+    }
+    // An instruction, not a property the host can report back.
+    delete m.merged["copy-mac-from"];
+    delete m.verify["copy-mac-from"];
+  }
+
+  return touched;
+}

@@ -1,0 +1,55 @@
+/**
+ * What kind of document a user handed us: a plain nmstate state, an nmpolicy
+ * document (`capture` + `desiredState`), or a kubernetes-nmstate
+ * NodeNetworkConfigurationPolicy manifest. All three are accepted by every
+ * command that takes a state, so `kubectl`-ready files can be tried locally.
+ */
+import { invalid, type Issue, type IssuePath } from "../issues.ts";
+
+export type Envelope =
+  | { kind: "state"; state: unknown; path: IssuePath }
+  | { kind: "policy"; capture: Record<string, string>; desiredState: unknown; path: IssuePath; capturePath: IssuePath };
+
+const POLICY_KIND = "NodeNetworkConfigurationPolicy";
+
+export function openEnvelope(value: unknown): { envelope?: Envelope; issues: Issue[] } {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { issues: [invalid([], "expected a mapping with `interfaces`, `routes`, `route-rules`, `dns-resolver` or `hostname`")] };
+  }
+  const doc = value as Record<string, unknown>;
+  if ("apiVersion" in doc || "kind" in doc) {
+    if (doc.kind !== POLICY_KIND || typeof doc.apiVersion !== "string" || !doc.apiVersion.startsWith("nmstate.io/")) {
+      return {
+        issues: [invalid(["kind"], `a ${String(doc.kind)} (${String(doc.apiVersion)}) is not a network state`, `expected nmstate.io ${POLICY_KIND}`)],
+      };
+    }
+    const spec = (doc.spec ?? {}) as Record<string, unknown>;
+    return policyOf(spec, ["spec"]);
+  }
+  if ("desiredState" in doc || "capture" in doc) return policyOf(doc, []);
+  return { envelope: { kind: "state", state: doc, path: [] }, issues: [] };
+}
+
+function policyOf(doc: Record<string, unknown>, prefix: IssuePath): { envelope?: Envelope; issues: Issue[] } {
+  const issues: Issue[] = [];
+  const capture = doc.capture ?? {};
+  if (typeof capture !== "object" || capture === null || Array.isArray(capture)) {
+    issues.push(invalid([...prefix, "capture"], "capture must map names to expressions"));
+  } else {
+    for (const [name, expression] of Object.entries(capture)) {
+      if (typeof expression !== "string") issues.push(invalid([...prefix, "capture", name], "a capture expression must be a string"));
+    }
+  }
+  if (!("desiredState" in doc)) issues.push(invalid([...prefix, "desiredState"], "a policy needs a desiredState"));
+  if (issues.length) return { issues };
+  return {
+    envelope: {
+      kind: "policy",
+      capture: capture as Record<string, string>,
+      desiredState: doc.desiredState,
+      path: [...prefix, "desiredState"],
+      capturePath: [...prefix, "capture"],
+    },
+    issues,
+  };
+}

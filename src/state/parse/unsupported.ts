@@ -1,0 +1,139 @@
+/**
+ * nmstate features nodenet does not implement. Each is reported as
+ * `unsupported` at its exact path and removed from the copy that goes on to
+ * schema validation, so the user sees one clear reason instead of a cascade
+ * of "unknown key" errors — and nothing is ever silently dropped.
+ */
+import { unsupported, type Issue, type IssuePath } from "../issues.ts";
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+const OVS = "Open vSwitch is not managed by nodenet; use a linux-bridge";
+
+export const UNSUPPORTED_TYPES: Record<string, string> = {
+  "ovs-bridge": OVS,
+  "ovs-interface": OVS,
+  "ovs-port": OVS,
+  infiniband: "InfiniBand/IPoIB interfaces are not supported",
+  ipsec: "IPsec (libreswan) connections are not supported",
+  macsec: "MACsec is not supported",
+  hsr: "HSR/PRP interfaces are not supported",
+  ipvlan: "IPVLAN interfaces are not supported; use mac-vlan",
+  "mac-vtap": "MACVTAP interfaces are not supported; use mac-vlan",
+  team: "team devices are not supported; use a bond",
+  vlan_ovs: OVS,
+  xfrm: "XFRM interfaces are not supported",
+  dispatch: "dispatch interfaces are not supported",
+  "other": "interfaces of type 'other' cannot be managed",
+};
+
+/** Interface keys nmstate knows and nodenet does not do. */
+const UNSUPPORTED_INTERFACE_KEYS: Record<string, string> = {
+  ethtool: "ethtool settings (features, ring, coalesce, pause) are not supported",
+  "802.1x": "802.1X authentication is not supported",
+  dispatch: "dispatch scripts are not supported",
+  mptcp: "MPTCP flags are not supported",
+  "profile-name": "NetworkManager profile names do not exist in nodenet; interfaces are identified by name",
+  "wait-ip": "wait-ip is a NetworkManager activation option; nodenet verifies addresses itself",
+  "pci-address": "identifying interfaces by PCI address is not supported",
+  "alt-names": "alternative interface names are not supported",
+  libreswan: "IPsec (libreswan) connections are not supported",
+  dpdk: "DPDK is not supported",
+  patch: OVS,
+  "ovs-db": OVS,
+  infiniband: "InfiniBand/IPoIB interfaces are not supported",
+  macsec: "MACsec is not supported",
+  hsr: "HSR/PRP interfaces are not supported",
+  ipvlan: "IPVLAN interfaces are not supported; use mac-vlan",
+  "mac-vtap": "MACVTAP interfaces are not supported; use mac-vlan",
+  team: "team devices are not supported; use a bond",
+  "ipoib": "InfiniBand/IPoIB interfaces are not supported",
+};
+
+const UNSUPPORTED_ETHERNET_KEYS: Record<string, string> = {
+  "sr-iov": "SR-IOV virtual functions are not supported",
+  speed: "setting link speed (ethtool) is not supported",
+  duplex: "setting duplex (ethtool) is not supported",
+  "auto-negotiation": "setting auto-negotiation (ethtool) is not supported",
+};
+
+const UNSUPPORTED_IP_KEYS: Record<string, string> = {
+  "dhcp-custom-hostname": "sending a custom hostname over DHCP is not supported",
+  "dhcp-send-hostname": "sending the hostname over DHCP is not supported",
+  "dhcp-send-release": "DHCP release control is not supported",
+  "dhcp-timeout": "DHCP timeouts are not configurable",
+  "dhcp-iaid": "DHCP IAID is not configurable",
+  token: "IPv6 tokens are not supported",
+  "ra-timeout": "router advertisement timeouts are not configurable",
+  "dhcp-fqdn": "DHCP FQDN options are not supported",
+  "addr-gen-mode-stable-secret": "stable-privacy secrets are not supported",
+};
+
+const UNSUPPORTED_TOP_KEYS: Record<string, string> = {
+  "ovs-db": OVS,
+  ovn: "OVN bridge mappings are not supported",
+};
+
+const UNSUPPORTED_ROUTE_KEYS: Record<string, string> = {
+  "vrf-name": "routes are placed in a VRF by its table: use table-id",
+};
+
+export interface UnsupportedResult {
+  issues: Issue[];
+  /** The input without the unsupported parts (interfaces of unsupported types removed). */
+  rest: unknown;
+}
+
+function strip(obj: Json, table: Record<string, string>, path: IssuePath, issues: Issue[]): void {
+  for (const key of Object.keys(obj)) {
+    const reason = table[key];
+    if (reason === undefined) continue;
+    issues.push(unsupported([...path, key], reason));
+    delete obj[key];
+  }
+}
+
+/** Expects the output of normaliseAliases (a private copy it may change). */
+export function extractUnsupported(state: unknown): UnsupportedResult {
+  const issues: Issue[] = [];
+  if (!isObject(state)) return { issues, rest: state };
+  strip(state, UNSUPPORTED_TOP_KEYS, [], issues);
+  if (Array.isArray(state.interfaces)) {
+    const kept: unknown[] = [];
+    state.interfaces.forEach((iface, index) => {
+      const path: IssuePath = ["interfaces", index];
+      if (!isObject(iface)) return kept.push(iface);
+      const type = typeof iface.type === "string" ? iface.type : undefined;
+      const typeReason = type ? UNSUPPORTED_TYPES[type] : undefined;
+      if (typeReason) {
+        issues.push(unsupported([...path, "type"], `type ${type}: ${typeReason}`));
+        kept.push(undefined); // keep indexes stable for later paths; removed below
+        return;
+      }
+      strip(iface, UNSUPPORTED_INTERFACE_KEYS, path, issues);
+      if (iface.identifier !== undefined && iface.identifier !== "name") {
+        issues.push(unsupported([...path, "identifier"], "interfaces are identified by name; identifying by MAC address is not supported"));
+      }
+      delete iface.identifier;
+      if (isObject(iface.ethernet)) strip(iface.ethernet, UNSUPPORTED_ETHERNET_KEYS, [...path, "ethernet"], issues);
+      if (isObject(iface.lldp) && iface.lldp.enabled === true) {
+        issues.push(unsupported([...path, "lldp", "enabled"], "LLDP is not supported"));
+        delete iface.lldp;
+      }
+      for (const family of ["ipv4", "ipv6"] as const) {
+        const ip = iface[family];
+        if (isObject(ip)) strip(ip, UNSUPPORTED_IP_KEYS, [...path, family], issues);
+      }
+      kept.push(iface);
+    });
+    state.interfaces = kept;
+  }
+  const routes = state.routes;
+  if (isObject(routes) && Array.isArray(routes.config)) {
+    routes.config.forEach((route, index) => {
+      if (isObject(route)) strip(route, UNSUPPORTED_ROUTE_KEYS, ["routes", "config", index], issues);
+    });
+  }
+  return { issues, rest: state };
+}

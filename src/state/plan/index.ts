@@ -1,0 +1,283 @@
+/**
+ * The ordered list of operations that turns the current state into the merged
+ * one. Order is derived, never asked of the user: dynamic addressing stopped
+ * and routes removed first; then ports detached, links removed (deepest
+ * first), links created (shallowest first), link and controller options,
+ * ports attached, port options, addresses removed, links brought up, addresses
+ * added, routes added, DHCP/autoconf started, and DNS last. Applying a state
+ * the host already has yields no operations at all.
+ */
+import type { MergedInterface, MergedState } from "../merge/index.ts";
+import { normaliseDns } from "../diff.ts";
+import { normaliseAddresses, normaliseInterface } from "../normalise.ts";
+import { deepEqual } from "../objects.ts";
+import type { Interface } from "../schema/interface.ts";
+import type { Ipv4, Ipv6 } from "../schema/ip.ts";
+import { DEFAULT_PORT_VLAN, kernelBridgeOptions, kernelBridgePortOptions, vlanEntries, vlanTable } from "./bridge.ts";
+import { depths } from "./depth.ts";
+import type { DhcpSettings, DynamicAddressing, LinkCreate, Operation } from "./operations.ts";
+
+export * from "./operations.ts";
+export { depths } from "./depth.ts";
+
+const PHASES = [
+  "dynamic-stop",
+  "routes-remove",
+  "detach",
+  "link-remove",
+  "link-create",
+  "link-options",
+  "attach",
+  "port-options",
+  "sysctl",
+  "address-remove",
+  "link-up",
+  "address-add",
+  "routes-add",
+  "dynamic-start",
+  "resolver",
+] as const;
+type Phase = (typeof PHASES)[number];
+
+class PlanBuilder {
+  private readonly phases = new Map<Phase, Operation[]>(PHASES.map((p) => [p, []]));
+  add(phase: Phase, op: Operation): void {
+    this.phases.get(phase)!.push(op);
+  }
+  build(): Operation[] {
+    return PHASES.flatMap((p) => this.phases.get(p)!);
+  }
+}
+
+function linkCreate(t: Interface): LinkCreate | undefined {
+  switch (t.type) {
+    case "linux-bridge":
+      return { kind: "bridge" };
+    case "bond":
+      return { kind: "bond", mode: t["link-aggregation"]?.mode ?? "balance-rr" };
+    case "vlan":
+      return { kind: "vlan", base: t.vlan!["base-iface"]!, id: t.vlan!.id!, ...(t.vlan?.protocol && t.vlan.protocol !== "802.1q" ? { protocol: t.vlan.protocol } : {}) };
+    case "vxlan": {
+      const v = t.vxlan!;
+      return {
+        kind: "vxlan",
+        id: v.id!,
+        port: v["destination-port"] ?? 4789,
+        ...(v["base-iface"] ? { base: v["base-iface"] } : {}),
+        ...(v.remote ? { remote: v.remote } : {}),
+        ...(v.local ? { local: v.local } : {}),
+        ...(v.learning === false ? { learning: false } : {}),
+      };
+    }
+    case "mac-vlan":
+      return {
+        kind: "macvlan",
+        base: t["mac-vlan"]!["base-iface"]!,
+        mode: t["mac-vlan"]?.mode ?? "vepa",
+        ...(t["mac-vlan"]?.mode === "passthru" && t["mac-vlan"]?.promiscuous === false ? { nopromisc: true } : {}),
+      };
+    case "veth":
+      return { kind: "veth", peer: t.veth!.peer! };
+    case "dummy":
+      return { kind: "dummy" };
+    case "vrf":
+      return { kind: "vrf", table: t.vrf!["route-table-id"]! };
+    default:
+      return undefined;
+  }
+}
+
+function dhcpSettings(ip: Ipv4 | Ipv6): DhcpSettings {
+  return {
+    autoDns: ip["auto-dns"] ?? true,
+    autoGateway: ip["auto-gateway"] ?? true,
+    autoRoutes: ip["auto-routes"] ?? true,
+    ...(ip["auto-route-table-id"] !== undefined ? { tableId: ip["auto-route-table-id"] } : {}),
+    ...(ip["auto-route-metric"] !== undefined ? { metric: ip["auto-route-metric"] } : {}),
+    ...("dhcp-client-id" in ip && ip["dhcp-client-id"] ? { clientId: ip["dhcp-client-id"] } : {}),
+  };
+}
+
+export function dynamicAddressing(iface: Interface | undefined): DynamicAddressing {
+  const out: DynamicAddressing = {};
+  if (!iface || iface.state === "absent") return out;
+  if (iface.ipv4?.enabled !== false && iface.ipv4?.dhcp) out.dhcp4 = dhcpSettings(iface.ipv4);
+  if (iface.ipv6?.enabled !== false && iface.ipv6?.dhcp) out.dhcp6 = dhcpSettings(iface.ipv6);
+  if (iface.ipv6?.enabled !== false && iface.ipv6?.autoconf) out.autoconf = dhcpSettings(iface.ipv6);
+  return out;
+}
+
+/** Two new veth ends: the one with the lower name creates the pair (`… peer name OTHER`). */
+function createdByPeer(m: MergedInterface, merged: MergedState): boolean {
+  const peer = m.merged.type === "veth" ? m.merged.veth?.peer : undefined;
+  if (!peer) return false;
+  const other = merged.interfaces.get(peer);
+  return Boolean(other && !other.current && other.merged.type === "veth" && other.merged.state !== "absent" && peer < m.name);
+}
+
+const isEmptyDynamic = (d: DynamicAddressing) => !d.dhcp4 && !d.dhcp6 && !d.autoconf;
+const sysctlName = (name: string) => name.replaceAll(".", "/");
+const cannotDelete = (type: string | undefined) => type === "ethernet" || type === "loopback" || type === "unknown" || type === undefined;
+
+function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState): void {
+  const c = m.current ? normaliseInterface(m.current) : undefined;
+  const removing = m.merged.state === "absent";
+
+  const dynBefore = dynamicAddressing(m.current);
+  const dynAfter = removing ? {} : dynamicAddressing(m.merged);
+  if (!deepEqual(dynBefore, dynAfter)) {
+    b.add(isEmptyDynamic(dynAfter) ? "dynamic-stop" : "dynamic-start", { op: "dynamic", name: m.name, settings: dynAfter });
+  }
+
+  if (removing) {
+    if (!c) return;
+    if (cannotDelete(c.type)) {
+      // A NIC cannot be deleted: "absent" takes it down and clears its addresses.
+      if (c.state !== "down") b.add("detach", { op: "link-state", name: m.name, up: false });
+      for (const family of ["ipv4", "ipv6"] as const) {
+        for (const a of c[family]?.address ?? []) b.add("address-remove", { op: "addr-del", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
+      }
+      return;
+    }
+    const peer = c.type === "veth" ? m.current?.veth?.peer : undefined;
+    const peerAlsoRemoved = peer !== undefined && merged.interfaces.get(peer)?.merged.state === "absent";
+    // Deleting one end of a veth deletes both; emit it once.
+    if (!(peerAlsoRemoved && peer! < m.name)) b.add("link-remove", { op: "link-del", name: m.name });
+    return;
+  }
+
+  const t = normaliseInterface(m.merged);
+  const before: Interface = c ?? { name: m.name, state: "down", ipv4: { enabled: false }, ipv6: { enabled: false } };
+  if (!c && !createdByPeer(m, merged)) {
+    const create = linkCreate(t);
+    if (create) b.add("link-create", { op: "link-add", name: m.name, create });
+  }
+
+  const linkSet: Extract<Operation, { op: "link-set" }> = { op: "link-set", name: m.name };
+  if (t.mtu !== undefined && t.mtu !== before.mtu) linkSet.mtu = t.mtu;
+  if (t["mac-address"] && t["mac-address"] !== before["mac-address"]) linkSet.address = t["mac-address"];
+  if (t.description !== undefined && t.description !== (before.description ?? "")) linkSet.alias = t.description;
+  if (t["accept-all-mac-addresses"] !== undefined && t["accept-all-mac-addresses"] !== Boolean(before["accept-all-mac-addresses"])) {
+    linkSet.promisc = t["accept-all-mac-addresses"];
+  }
+  if (Object.keys(linkSet).length > 2) b.add("link-options", linkSet);
+
+  if (t.type === "linux-bridge") planBridge(b, m.name, t, c);
+  if (t.type === "bond") planBond(b, m.name, t, c);
+
+  const controllerBefore = before.controller ?? "";
+  const controllerAfter = t.controller ?? "";
+  if (controllerAfter !== controllerBefore) {
+    if (controllerBefore && !controllerAfter) b.add("detach", { op: "link-master", name: m.name, master: null });
+    if (controllerAfter) {
+      const controller = merged.interfaces.get(controllerAfter)?.merged ?? merged.current.interfaces?.find((i) => i.name === controllerAfter);
+      // The bonding driver takes only ports that are down; they come up again with the bond.
+      if (controller?.type === "bond" && before.state !== "down") b.add("attach", { op: "link-state", name: m.name, up: false });
+      b.add("attach", { op: "link-master", name: m.name, master: controllerAfter });
+    }
+  }
+
+  for (const family of ["ipv4", "ipv6"] as const) {
+    const forwarding = family === "ipv4" ? (m.desired?.ipv4 as Ipv4 | undefined)?.forwarding : undefined;
+    if (forwarding !== undefined && forwarding !== (c?.ipv4 as Ipv4 | undefined)?.forwarding) {
+      b.add("sysctl", { op: "sysctl", key: `net/ipv4/conf/${sysctlName(m.name)}/forwarding`, value: forwarding ? "1" : "0" });
+    }
+    const want = t[family]?.enabled === false ? [] : normaliseAddresses(t[family]?.address ?? []);
+    const have = normaliseAddresses(before[family]?.address ?? []);
+    const key = (a: { ip: string; "prefix-length": number }) => `${a.ip}/${a["prefix-length"]}`;
+    const wantKeys = new Set(want.map(key));
+    const haveKeys = new Set(have.map(key));
+    for (const a of have) if (!wantKeys.has(key(a))) b.add("address-remove", { op: "addr-del", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
+    for (const a of want) if (!haveKeys.has(key(a))) b.add("address-add", { op: "addr-add", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
+  }
+
+  const up = t.state !== "down";
+  const wasUp = before.state === "up";
+  const bondPortDowned = controllerAfter !== controllerBefore && controllerAfter && merged.interfaces.get(controllerAfter)?.merged.type === "bond";
+  if (up !== wasUp || (up && bondPortDowned)) b.add(up ? "link-up" : "detach", { op: "link-state", name: m.name, up });
+}
+
+function planBridge(b: PlanBuilder, name: string, t: Interface, c: Interface | undefined): void {
+  const want = kernelBridgeOptions(t.bridge?.options);
+  const have = kernelBridgeOptions(c?.bridge?.options);
+  const filteringAfter = (t.bridge?.port ?? []).some((p) => p.vlan);
+  const filteringBefore = (c?.bridge?.port ?? []).some((p) => p.vlan);
+  const options: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(want)) if (have[k] !== v) options[k] = v;
+  if (filteringAfter !== filteringBefore) options.vlan_filtering = filteringAfter ? 1 : 0;
+  if (Object.keys(options).length) b.add("link-options", { op: "bridge-options", name, options });
+
+  for (const port of t.bridge?.port ?? []) {
+    const old = c?.bridge?.port?.find((p) => p.name === port.name);
+    const wantPort = kernelBridgePortOptions(port);
+    const havePort = old ? kernelBridgePortOptions(old) : {};
+    const changed: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(wantPort)) if (havePort[k] !== v) changed[k] = v;
+    if (Object.keys(changed).length) b.add("port-options", { op: "bridge-port", name: port.name, options: changed });
+    if (!filteringAfter) continue;
+    const wantTable = vlanTable(port.vlan ?? DEFAULT_PORT_VLAN);
+    // A port that was not filtering (or is new) starts from the kernel's default VLAN 1.
+    const haveTable = vlanTable(filteringBefore && old ? old.vlan ?? DEFAULT_PORT_VLAN : DEFAULT_PORT_VLAN);
+    const removed = new Map([...haveTable].filter(([vid]) => !wantTable.has(vid)));
+    const added = new Map([...wantTable].filter(([vid, flags]) => !deepEqual(haveTable.get(vid), flags)));
+    for (const entry of vlanEntries(removed)) b.add("port-options", { op: "vlan-del", port: port.name, entry: { min: entry.min, max: entry.max } });
+    for (const entry of vlanEntries(added)) b.add("port-options", { op: "vlan-add", port: port.name, entry });
+  }
+}
+
+function planBond(b: PlanBuilder, name: string, t: Interface, c: Interface | undefined): void {
+  const want = t["link-aggregation"];
+  const have = c?.["link-aggregation"];
+  const changed: Record<string, unknown> = {};
+  let primary: string | undefined;
+  for (const [k, v] of Object.entries(want?.options ?? {})) {
+    if (deepEqual((have?.options as Record<string, unknown> | undefined)?.[k], v)) continue;
+    if (k === "primary") primary = v as string;
+    else changed[k] = v;
+  }
+  if (c && want?.mode && have?.mode && want.mode !== have.mode) {
+    // The kernel changes a bond's mode only while it is down and has no ports;
+    // the ports are attached again by the attach phase.
+    for (const port of have.port ?? []) b.add("detach", { op: "link-master", name: port, master: null });
+    b.add("detach", { op: "link-state", name, up: false });
+    b.add("link-options", { op: "bond-options", name, options: { mode: want.mode } });
+  }
+  if (Object.keys(changed).length) b.add("link-options", { op: "bond-options", name, options: changed as never });
+  if (primary) b.add("port-options", { op: "bond-options", name, options: { primary } });
+  for (const pc of want?.["ports-config"] ?? []) {
+    const old = have?.["ports-config"]?.find((p) => p.name === pc.name);
+    const options: { queue_id?: number; prio?: number } = {};
+    if (pc["queue-id"] !== undefined && pc["queue-id"] !== old?.["queue-id"]) options.queue_id = pc["queue-id"];
+    if (pc.priority !== undefined && pc.priority !== old?.priority) options.prio = pc.priority;
+    if (Object.keys(options).length) b.add("port-options", { op: "bond-port", name: pc.name, options });
+  }
+}
+
+export function plan(merged: MergedState): Operation[] {
+  const b = new PlanBuilder();
+  const all = new Map<string, Interface>();
+  for (const iface of merged.current.interfaces ?? []) all.set(iface.name, iface);
+  for (const m of merged.interfaces.values()) if (m.merged.state !== "absent") all.set(m.name, m.merged);
+  const depth = depths(all.values());
+  const byDepth = [...merged.interfaces.values()].sort((x, y) => (depth.get(x.name) ?? 0) - (depth.get(y.name) ?? 0) || x.name.localeCompare(y.name));
+  for (const m of byDepth) planInterface(b, m, merged);
+
+  const removed = new Set([...merged.interfaces.values()].filter((m) => m.merged.state === "absent" && !cannotDelete(m.current?.type)).map((m) => m.name));
+  for (const route of merged.routes.remove) {
+    // Routes through a deleted link go with it.
+    if (!removed.has(route["next-hop-interface"] ?? "")) b.add("routes-remove", { op: "route-del", route });
+  }
+  for (const rule of merged.rules.remove) b.add("routes-remove", { op: "rule-del", rule });
+  for (const route of merged.routes.add) b.add("routes-add", { op: "route-add", route });
+  for (const rule of merged.rules.add) b.add("routes-add", { op: "rule-add", rule });
+  if (merged.dns && !deepEqual(normaliseDns(merged.dns.current), normaliseDns(merged.dns.merged))) b.add("resolver", { op: "dns", config: merged.dns.merged });
+  if (merged.hostname && merged.hostname.merged !== merged.hostname.current) b.add("resolver", { op: "hostname", name: merged.hostname.merged });
+
+  const ops = b.build();
+  // Removals run deepest first.
+  const removals = ops.filter((op) => op.op === "link-del");
+  removals.sort((x, y) => (depth.get((y as { name: string }).name) ?? 0) - (depth.get((x as { name: string }).name) ?? 0));
+  let r = 0;
+  return ops.map((op) => (op.op === "link-del" ? removals[r++]! : op));
+}
+

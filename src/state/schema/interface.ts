@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { BridgeSchema } from "./bridge.ts";
+import { LinkAggregationSchema } from "./bond.ts";
+import { Ipv4Schema, Ipv6Schema } from "./ip.ts";
+import { LldpSchema, MacVlanSchema, VethSchema, VlanSchema, VrfSchema, VxlanSchema } from "./links.ts";
+import { boolean, integer, interfaceName, macAddress } from "./scalars.ts";
+
+/** Interface types nodenet can create, change, report and remove. */
+export const INTERFACE_TYPES = [
+  "ethernet",
+  "veth",
+  "linux-bridge",
+  "bond",
+  "vlan",
+  "vxlan",
+  "mac-vlan",
+  "dummy",
+  "vrf",
+  "loopback",
+] as const;
+
+/**
+ * `unknown` is what `show` prints for kernel link kinds nodenet does not model
+ * (tun, wireguard, …); such interfaces can be named (e.g. with `state: ignore`)
+ * but never created.
+ */
+export const InterfaceTypeSchema = z.enum([...INTERFACE_TYPES, "unknown"]);
+export type InterfaceType = z.infer<typeof InterfaceTypeSchema>;
+
+export const INTERFACE_STATES = ["up", "down", "absent", "ignore"] as const;
+export const InterfaceStateSchema = z.enum(INTERFACE_STATES);
+export type InterfaceState = z.infer<typeof InterfaceStateSchema>;
+
+/**
+ * Type-specific sections, keyed by the interface type that owns them. A
+ * section on an interface of another type is an error (see validate).
+ */
+export const TYPE_SECTIONS = {
+  bridge: "linux-bridge",
+  "link-aggregation": "bond",
+  vlan: "vlan",
+  vxlan: "vxlan",
+  "mac-vlan": "mac-vlan",
+  veth: "veth",
+  vrf: "vrf",
+} as const satisfies Record<string, InterfaceType>;
+
+export const InterfaceSchema = z.strictObject({
+  name: interfaceName(),
+  type: InterfaceTypeSchema.optional(),
+  state: InterfaceStateSchema.optional(),
+  description: z.string().optional(),
+  mtu: integer(68, 65535).optional(),
+  "min-mtu": integer(0, 65535).optional(),
+  "max-mtu": integer(0, 65535).optional(),
+  "mac-address": macAddress().optional(),
+  "permanent-mac-address": macAddress().optional(),
+  "copy-mac-from": interfaceName().optional(),
+  /** The controller (bridge, bond, VRF) this interface is a port of; "" detaches it. */
+  controller: z.union([interfaceName(), z.literal("")]).optional(),
+  "accept-all-mac-addresses": boolean().optional(),
+  ipv4: Ipv4Schema.optional(),
+  ipv6: Ipv6Schema.optional(),
+  lldp: LldpSchema.optional(),
+  /** nmstate's `ethernet` section; only its empty form is accepted (speed/duplex/SR-IOV are unsupported). */
+  ethernet: z.strictObject({}).optional(),
+  bridge: BridgeSchema.optional(),
+  "link-aggregation": LinkAggregationSchema.optional(),
+  vlan: VlanSchema.optional(),
+  vxlan: VxlanSchema.optional(),
+  "mac-vlan": MacVlanSchema.optional(),
+  veth: VethSchema.optional(),
+  vrf: VrfSchema.optional(),
+});
+export type Interface = z.infer<typeof InterfaceSchema>;

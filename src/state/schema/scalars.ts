@@ -1,0 +1,46 @@
+import { z } from "zod";
+
+/**
+ * nmstate accepts integers written as strings (`miimon: '140'`, `fwmark: 0x30`)
+ * because YAML authors quote them and kubernetes-nmstate round-trips them as
+ * strings. We accept the same spellings and hand the rest of the code a number.
+ */
+export function coerceInteger(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const text = value.trim();
+  if (/^[+-]?\d+$/.test(text)) return Number(text);
+  if (/^0x[0-9a-f]+$/i.test(text)) return Number.parseInt(text, 16);
+  return value;
+}
+
+/** An integer in [min, max], also accepted as a decimal or 0x-hex string. */
+export function integer(min: number, max: number) {
+  return z.preprocess(coerceInteger, z.int().min(min).max(max));
+}
+
+export const u32 = () => integer(0, 0xffff_ffff);
+
+/** Booleans as YAML writes them; "true"/"false" strings are common in policies templated by other tools. */
+export function coerceBoolean(value: unknown): unknown {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  return value;
+}
+
+export const boolean = () => z.preprocess(coerceBoolean, z.boolean());
+
+/** Kernel interface names: at most 15 bytes, no '/', no whitespace (IFNAMSIZ - 1). */
+export const interfaceName = () =>
+  z
+    .string()
+    .min(1, "an interface name cannot be empty")
+    .max(15, "interface names are at most 15 characters (kernel IFNAMSIZ)")
+    .regex(/^[^\s/:]+$/, "interface names cannot contain whitespace, '/' or ':'");
+
+export const macAddress = () =>
+  z
+    .string()
+    .regex(
+      /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/,
+      "expected a MAC address like 02:00:5E:10:00:01",
+    );

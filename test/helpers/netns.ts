@@ -1,0 +1,60 @@
+/**
+ * Throwaway network namespaces for tests, named with the test run's id so the
+ * runner can find and report any that a test forgot. Each is deleted when the
+ * test (or suite) that made it ends, also when it fails.
+ */
+import type { TestContext } from "node:test";
+import { ip, inNetns, run } from "../../src/host/kernel/exec.ts";
+
+let counter = 0;
+const runId = () => process.env.NODENET_TEST_RUN ?? `adhoc${process.pid}`;
+
+export class TestNetns {
+  readonly name: string;
+
+  private constructor(name: string) {
+    this.name = name;
+  }
+
+  /** Creates a namespace with `lo` up, deleted after the test `t` (or call `delete()`). */
+  static async create(label: string, t?: Pick<TestContext, "after">): Promise<TestNetns> {
+    const safe = label.replace(/[^a-z0-9]/gi, "").slice(0, 12) || "ns";
+    const name = `nt-${safe}-${runId()}-${process.pid}x${++counter}`;
+    await run("ip", ["netns", "add", name]);
+    const ns = new TestNetns(name);
+    t?.after(() => ns.delete());
+    await ns.ip(["link", "set", "lo", "up"]);
+    return ns;
+  }
+
+  ip(args: string[]) {
+    return ip(this.name, args);
+  }
+
+  /** Runs `ip -json ARGS` in the namespace and parses the result. */
+  async ipJson<T = unknown>(args: string[]): Promise<T> {
+    const { stdout } = await ip(this.name, ["-json", ...args]);
+    return (stdout.trim() ? JSON.parse(stdout) : []) as T;
+  }
+
+  exec(file: string, args: string[]) {
+    return inNetns(this.name, file, args);
+  }
+
+  /** Runs an `ip -batch` script in the namespace (one process for many commands). */
+  batch(lines: string[]) {
+    return ip(this.name, ["-batch", "-"], { input: lines.join("\n") + "\n" });
+  }
+
+  async delete(): Promise<void> {
+    await run("ip", ["netns", "delete", this.name]).catch(() => undefined);
+  }
+}
+
+/** Moves one end of a new veth pair into each namespace: `a` named aName in nsA, `b` named bName in nsB. */
+export async function cable(nsA: TestNetns, aName: string, nsB: TestNetns, bName: string): Promise<void> {
+  const tmp = `c${process.pid % 10000}${++counter}`;
+  await run("ip", ["-n", nsA.name, "link", "add", aName, "type", "veth", "peer", "name", tmp]);
+  await run("ip", ["-n", nsA.name, "link", "set", tmp, "netns", nsB.name]);
+  await run("ip", ["-n", nsB.name, "link", "set", tmp, "name", bName]);
+}

@@ -1,0 +1,21 @@
+/**
+ * The test suites, in the order `npm test` runs them. Unit tests sit beside
+ * the code (src/**\/*.test.ts); tests that need root, namespaces, the UML
+ * kernel or a control plane live under test/.
+ */
+export interface Suite {
+  name: string;
+  patterns: string[];
+  /** Files run at once; namespace tests are independent, so they may overlap. */
+  concurrency: number;
+  timeoutMs: number;
+  default: boolean;
+  /** A suite with its own way of running (e.g. inside the UML kernel). */
+  runner?: () => Promise<{ name: string; passed: number; failed: number; skipped: number; cancelled: number; seconds: number; notes: string[] }>;
+}
+
+export const SUITES: Suite[] = [
+  { name: "typecheck", patterns: [], concurrency: 1, timeoutMs: 0, default: true },
+  { name: "unit", patterns: ["src/**/*.test.ts"], concurrency: 2, timeoutMs: 120_000, default: true },
+  { name: "kernel", patterns: ["test/kernel/**/*.test.ts"], concurrency: 4, timeoutMs: 600_000, default: true },
+];

@@ -57,14 +57,14 @@ async function filesOf(suite: Suite): Promise<string[]> {
   return files.sort();
 }
 
-export async function runFiles(name: string, files: string[], concurrency: number, timeoutMs: number): Promise<SuiteResult> {
+export async function runFiles(name: string, files: string[], concurrency: number, timeoutMs: number, isolation: "none" | "process" = "process"): Promise<SuiteResult> {
   const started = Date.now();
   process.stdout.write(`\n▶ ${name} (${files.length} files)\n`);
   const counts = zero();
   if (files.length === 0) {
     return { name, ...counts, failed: 1, seconds: 0, notes: [`suite ${name} has no test files`] };
   }
-  const stream = run({ files, concurrency, timeout: timeoutMs });
+  const stream = run({ files, concurrency, timeout: timeoutMs, isolation });
   stream.on("test:summary", (summary) => {
     if (summary.file !== undefined) return;
     counts.passed += summary.counts.passed;
@@ -93,19 +93,19 @@ async function main() {
   if (filesFlag >= 0) {
     results.push(await runFiles("selected", args.slice(filesFlag + 1), 4, 30 * 60_000));
   } else {
-    const wanted = args.filter((a) => !a.startsWith("--"));
+    const wanted = args.includes("--inside-uml") ? ["uml-guest"] : args.filter((a) => !a.startsWith("--"));
     const selected = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES.filter((s) => s.default);
     const unknown = wanted.filter((w) => !SUITES.some((s) => s.name === w));
     if (unknown.length) {
       console.error(`unknown suite(s): ${unknown.join(", ")}; known: ${SUITES.map((s) => s.name).join(", ")}`);
       process.exit(2);
     }
-    if (!wanted.length || wanted.includes("typecheck")) results.push(await typecheck());
+    if ((!wanted.length && !args.includes("--inside-uml")) || wanted.includes("typecheck")) results.push(await typecheck());
     for (const suite of selected) {
       if (suite.name === "typecheck") continue;
       const result = suite.runner
         ? await suite.runner()
-        : await runFiles(suite.name, await filesOf(suite), suite.concurrency, suite.timeoutMs);
+        : await runFiles(suite.name, await filesOf(suite), suite.concurrency, suite.timeoutMs, suite.isolation);
       results.push(result);
     }
   }

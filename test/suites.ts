@@ -10,12 +10,19 @@ export interface Suite {
   concurrency: number;
   timeoutMs: number;
   default: boolean;
+  /** "none" runs all files in one process (inside UML, where every process start costs a second). */
+  isolation?: "none" | "process";
   /** A suite with its own way of running (e.g. inside the UML kernel). */
   runner?: () => Promise<{ name: string; passed: number; failed: number; skipped: number; cancelled: number; seconds: number; notes: string[] }>;
 }
+
+import { runUmlSuite } from "./uml/suite.ts";
 
 export const SUITES: Suite[] = [
   { name: "typecheck", patterns: [], concurrency: 1, timeoutMs: 0, default: true },
   { name: "unit", patterns: ["src/**/*.test.ts"], concurrency: 2, timeoutMs: 120_000, default: true },
   { name: "kernel", patterns: ["test/kernel/**/*.test.ts"], concurrency: 4, timeoutMs: 600_000, default: true },
+  { name: "uml", patterns: [], concurrency: 1, timeoutMs: 0, default: true, runner: runUmlSuite },
+  /** What runs inside the UML guest (selected by `--inside-uml`). */
+  { name: "uml-guest", patterns: ["test/uml-suite/**/*.test.ts"], concurrency: 1, timeoutMs: 900_000, default: false, isolation: "none" },
 ];

@@ -4,7 +4,26 @@
  * test (or suite) that made it ends, also when it fails.
  */
 import type { TestContext } from "node:test";
+import { rmSync } from "node:fs";
 import { ip, inNetns, run } from "../../src/host/kernel/exec.ts";
+import { defaultStateDir } from "../../src/host/kernel/paths.ts";
+
+/** SIGKILLs the processes `ip netns pids` lists for a namespace and waits until they are gone. */
+export async function killProcessesIn(netns: string): Promise<void> {
+  for (let round = 0; round < 20; round++) {
+    const { stdout } = await run("ip", ["netns", "pids", netns]).catch(() => ({ stdout: "" }));
+    const pids = stdout.split(/\s+/).filter(Boolean).map(Number);
+    if (!pids.length) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 let counter = 0;
 const runId = () => process.env.NODENET_TEST_RUN ?? `adhoc${process.pid}`;
@@ -46,8 +65,16 @@ export class TestNetns {
     return ip(this.name, ["-batch", "-"], { input: lines.join("\n") + "\n" });
   }
 
+  /**
+   * Stops every process still inside the namespace (DHCP clients, dnsmasq —
+   * only processes in this test's own namespace), then deletes the namespace,
+   * its resolver directory and nodenet's state for it.
+   */
   async delete(): Promise<void> {
+    await killProcessesIn(this.name);
     await run("ip", ["netns", "delete", this.name]).catch(() => undefined);
+    rmSync(`/etc/netns/${this.name}`, { recursive: true, force: true });
+    rmSync(defaultStateDir(this.name), { recursive: true, force: true });
   }
 }
 

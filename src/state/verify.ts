@@ -8,7 +8,7 @@ import { normaliseRoute, normaliseRule, routeMatchesAbsent, routeSatisfiedBy } f
 import { sameType } from "./model.ts";
 import { normaliseInterface } from "./normalise.ts";
 import { deepEqual, flatten, isPlainObject } from "./objects.ts";
-import { vlanTable, DEFAULT_PORT_VLAN } from "./plan/bridge.ts";
+import { bridgeOptionEqual, vlanTable, DEFAULT_PORT_VLAN } from "./plan/bridge.ts";
 import type { Interface } from "./schema/interface.ts";
 import type { NetworkState } from "./schema/state.ts";
 
@@ -88,7 +88,7 @@ function verifyInterface(name: string, declared: Interface, target: Interface, a
     if (key === "description" && actualValue === undefined) actualValue = "";
     if (key === "controller" && actualValue === undefined) actualValue = "";
     const expectedValue = key === "controller" && expected === undefined ? "" : expected;
-    if (!deepEqual(expectedValue, actualValue)) out.push({ path: `${path}.${key}`, expected: expectedValue, actual: actualValue });
+    if (!deepEqual(expectedValue, actualValue) && !bridgeOptionEqual(key.split(".").at(-1) ?? key, expectedValue, actualValue)) out.push({ path: `${path}.${key}`, expected: expectedValue, actual: actualValue });
   }
 }
 

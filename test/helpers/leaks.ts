@@ -16,13 +16,21 @@ export async function listNetns(): Promise<string[]> {
   return parsed.map((n) => n.name);
 }
 
+/** Clock ticks since boot at which a process started (field 22 of /proc/PID/stat). */
+function startTime(pid: number | "self"): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+}
+
+/** Processes that carry the run id and started after this runner (not, e.g., the UML guest's console relays). */
 function processesWithRunId(runId: string): number[] {
   const pids: number[] = [];
+  const since = startTime("self");
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       const environ = readFileSync(`/proc/${entry}/environ`, "latin1");
-      if (environ.includes(`NODENET_TEST_RUN=${runId}\0`)) pids.push(Number(entry));
+      if (environ.includes(`NODENET_TEST_RUN=${runId}\0`) && startTime(Number(entry)) >= since) pids.push(Number(entry));
     } catch {
       // the process ended while we looked
     }
@@ -34,7 +42,9 @@ export async function sweepLeftovers(runId: string): Promise<string[]> {
   const leaks: string[] = [];
   // Our own children (e.g. a test's process that is still exiting) get a moment.
   await new Promise((r) => setTimeout(r, 200));
-  for (const pid of processesWithRunId(runId)) {
+  // Inside the UML guest everything ends with the guest; its console relays carry the run id too.
+  const pids = process.env.NODENET_UML === "1" ? [] : processesWithRunId(runId);
+  for (const pid of pids) {
     let command = "";
     try {
       command = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").join(" ").trim();

@@ -3,8 +3,8 @@
  * DHCP clients and the resolver file of its target namespace (or of the host).
  */
 import { hostname } from "node:os";
-import { dynamicKey, type HostBackend, type HostSnapshot } from "../backend.ts";
-import type { Operation } from "../../state/plan/operations.ts";
+import type { HostBackend, HostSnapshot } from "../backend.ts";
+import type { DhcpSettings, Operation } from "../../state/plan/operations.ts";
 import { commandOf } from "../../state/plan/operations.ts";
 import { DynamicAddressingManager } from "./dynamic.ts";
 import { run, inNetns } from "./exec.ts";
@@ -41,19 +41,22 @@ export class KernelBackend implements HostBackend {
     const state = snapshot.state;
     const configured = this.dynamic.configured();
     for (const iface of state.interfaces ?? []) {
-      const dyn = configured.get(iface.name);
-      if (!dyn) continue;
-      if (dyn.dhcp4) {
-        iface.ipv4 = { ...iface.ipv4, enabled: true, dhcp: true, "auto-dns": dyn.dhcp4.autoDns, "auto-gateway": dyn.dhcp4.autoGateway, "auto-routes": dyn.dhcp4.autoRoutes, address: iface.ipv4?.address ?? [] };
-        if (dyn.dhcp4.tableId !== undefined) iface.ipv4["auto-route-table-id"] = dyn.dhcp4.tableId;
-        if (dyn.dhcp4.metric !== undefined) iface.ipv4["auto-route-metric"] = dyn.dhcp4.metric;
-      }
-      if (dyn.autoconf) iface.ipv6 = { ...iface.ipv6, enabled: true, autoconf: true, address: iface.ipv6?.address ?? [] };
+      // DHCP and autoconf are what nodenet runs for an interface (its record),
+      // not what the kernel would do if a router advertised: a fresh link's
+      // accept_ra=1 does not make it an autoconf interface.
+      const dyn = configured.get(iface.name) ?? {};
+      const v4 = iface.ipv4?.address ?? [];
+      iface.ipv4 = { ...iface.ipv4, enabled: v4.length > 0 || Boolean(dyn.dhcp4), dhcp: Boolean(dyn.dhcp4), address: v4 };
+      if (dyn.dhcp4) Object.assign(iface.ipv4, autoSettings(dyn.dhcp4));
+      const v6 = iface.ipv6?.address ?? [];
+      iface.ipv6 = { ...iface.ipv6, enabled: v6.length > 0 || Boolean(dyn.dhcp6 || dyn.autoconf), dhcp: Boolean(dyn.dhcp6), autoconf: Boolean(dyn.autoconf), address: v6 };
+      const v6settings = dyn.dhcp6 ?? dyn.autoconf;
+      if (v6settings) Object.assign(iface.ipv6, autoSettings(v6settings));
     }
     const dns = readStaticDns(this.stateDir);
     if (dns) state["dns-resolver"] = { ...state["dns-resolver"], config: dns };
     if (!this.netns) state.hostname = { running: hostname() };
-    return { state, dynamic: new Set([...snapshot.dynamicAddresses].map((k) => k)) };
+    return { state, dynamic: snapshot.dynamicAddresses };
   }
 
   async execute(ops: readonly Operation[]): Promise<void> {
@@ -82,4 +85,12 @@ export class KernelBackend implements HostBackend {
   }
 }
 
-export { dynamicKey };
+function autoSettings(s: DhcpSettings) {
+  return {
+    "auto-dns": s.autoDns,
+    "auto-gateway": s.autoGateway,
+    "auto-routes": s.autoRoutes,
+    ...(s.tableId !== undefined ? { "auto-route-table-id": s.tableId } : {}),
+    ...(s.metric !== undefined ? { "auto-route-metric": s.metric } : {}),
+  };
+}

@@ -86,3 +86,12 @@ export function vlanEntries(table: Map<number, { pvid: boolean; untagged: boolea
   }
   return entries;
 }
+
+/**
+ * The kernel keeps multicast intervals in jiffies, so a value in centiseconds
+ * comes back rounded (3125 reads 3124 at HZ=250): one centisecond is "equal".
+ */
+export function bridgeOptionEqual(key: string, want: unknown, have: unknown): boolean {
+  if (want === have) return true;
+  return /^mcast_.*interval$|^multicast-.*-interval$/.test(key) && typeof want === "number" && typeof have === "number" && Math.abs(want - have) <= 1;
+}

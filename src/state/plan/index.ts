@@ -13,7 +13,7 @@ import { normaliseAddresses, normaliseInterface } from "../normalise.ts";
 import { deepEqual } from "../objects.ts";
 import type { Interface } from "../schema/interface.ts";
 import type { Ipv4, Ipv6 } from "../schema/ip.ts";
-import { DEFAULT_PORT_VLAN, kernelBridgeOptions, kernelBridgePortOptions, vlanEntries, vlanTable } from "./bridge.ts";
+import { bridgeOptionEqual, DEFAULT_PORT_VLAN, kernelBridgeOptions, kernelBridgePortOptions, vlanEntries, vlanTable } from "./bridge.ts";
 import { depths } from "./depth.ts";
 import type { DhcpSettings, DynamicAddressing, LinkCreate, Operation } from "./operations.ts";
 
@@ -203,7 +203,7 @@ function planBridge(b: PlanBuilder, name: string, t: Interface, c: Interface | u
   const filteringAfter = (t.bridge?.port ?? []).some((p) => p.vlan);
   const filteringBefore = (c?.bridge?.port ?? []).some((p) => p.vlan);
   const options: Record<string, string | number> = {};
-  for (const [k, v] of Object.entries(want)) if (have[k] !== v) options[k] = v;
+  for (const [k, v] of Object.entries(want)) if (!bridgeOptionEqual(k, v, have[k])) options[k] = v;
   if (filteringAfter !== filteringBefore) options.vlan_filtering = filteringAfter ? 1 : 0;
   if (Object.keys(options).length) b.add("link-options", { op: "bridge-options", name, options });
 

@@ -20,17 +20,18 @@ export type BridgePortVlan = z.infer<typeof BridgePortVlanSchema>;
 export const BridgePortSchema = z.strictObject({
   name: interfaceName(),
   "stp-hairpin-mode": boolean().optional(),
-  "stp-path-cost": integer(1, 65535).optional(),
+  "stp-path-cost": integer(1, 0xffff_ffff).optional(),
   "stp-priority": integer(0, 63).optional(),
   vlan: BridgePortVlanSchema.optional(),
 });
 export type BridgePort = z.infer<typeof BridgePortSchema>;
 
+/** The kernel enforces the 802.1D timer ranges only while STP runs; see validate. */
 export const StpSchema = z.strictObject({
   enabled: boolean().optional(),
-  "forward-delay": integer(2, 30).optional(),
-  "hello-time": integer(1, 10).optional(),
-  "max-age": integer(6, 40).optional(),
+  "forward-delay": integer(0, 255).optional(),
+  "hello-time": integer(0, 255).optional(),
+  "max-age": integer(0, 255).optional(),
   priority: integer(0, 65535).optional(),
 });
 

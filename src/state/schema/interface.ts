@@ -50,9 +50,10 @@ export const InterfaceSchema = z.strictObject({
   type: InterfaceTypeSchema.optional(),
   state: InterfaceStateSchema.optional(),
   description: z.string().optional(),
-  mtu: integer(68, 65535).optional(),
-  "min-mtu": integer(0, 65535).optional(),
-  "max-mtu": integer(0, 65535).optional(),
+  /** Upper bound checked against the device's max-mtu (lo is 65536, a VRF 65575). */
+  mtu: integer(68, 0x7fff_ffff).optional(),
+  "min-mtu": integer(0, 0x7fff_ffff).optional(),
+  "max-mtu": integer(0, 0x7fff_ffff).optional(),
   "mac-address": macAddress().optional(),
   "permanent-mac-address": macAddress().optional(),
   "copy-mac-from": interfaceName().optional(),

@@ -85,6 +85,7 @@ export function checkDeclarations(ctx: RuleContext): void {
       const max = current?.["max-mtu"];
       const min = current?.["min-mtu"];
       if (max && mtu > max) ctx.report(invalid([...path, "mtu"], `${mtu} is above this device's maximum MTU ${max}`));
+      if (!max && !current && mtu > 65535) ctx.report(invalid([...path, "mtu"], `${mtu} is above the largest MTU a new ${type} can have (65535)`));
       if (min && mtu < min) ctx.report(invalid([...path, "mtu"], `${mtu} is below this device's minimum MTU ${min}`));
       if (mtu < 1280 && ipConfigured({ ...current, ...iface } as Interface, "ipv6")) {
         ctx.report(invalid([...path, "mtu"], `IPv6 needs an MTU of at least 1280, and ${iface.name} has IPv6 configured`));
@@ -93,7 +94,10 @@ export function checkDeclarations(ctx: RuleContext): void {
 
     const link = iface["link-aggregation"];
     if (type === "bond" && link?.options) checkBondOptions(ctx, [...path, "link-aggregation", "options"], link.mode ?? current?.["link-aggregation"]?.mode, link.options);
-    if (type === "linux-bridge") checkBridgePortVlans(ctx, path, iface);
+    if (type === "linux-bridge") {
+      checkBridgePortVlans(ctx, path, iface);
+      checkStpTimers(ctx, path, iface, current);
+    }
   });
 }
 
@@ -114,6 +118,20 @@ function checkBondOptions(ctx: RuleContext, path: IssuePath, mode: string | unde
   }
   if ((options.arp_interval ?? 0) > 0 && !options.arp_ip_target?.length) {
     ctx.report(invalid([...path, "arp_ip_target"], "ARP monitoring needs at least one arp_ip_target"));
+  }
+}
+
+const STP_RANGES = { "forward-delay": [2, 30], "hello-time": [1, 10], "max-age": [6, 40] } as const;
+
+/** 802.1D timer ranges, which the kernel enforces only while STP runs. */
+function checkStpTimers(ctx: RuleContext, path: IssuePath, iface: Interface, current: Interface | undefined): void {
+  const stp = iface.bridge?.options?.stp;
+  if (!stp || !(stp.enabled ?? current?.bridge?.options?.stp?.enabled)) return;
+  for (const [key, [min, max]] of Object.entries(STP_RANGES)) {
+    const value = stp[key as keyof typeof STP_RANGES];
+    if (value !== undefined && (value < min || value > max)) {
+      ctx.report(invalid([...path, "bridge", "options", "stp", key], `${value} is out of range while STP is enabled: ${min}–${max} seconds`));
+    }
   }
 }
 

@@ -108,9 +108,10 @@ test("a VLAN without base, and ids outside 1–4094", () => {
   expectIssue(iface("{name: v0, type: vlan, vlan: {id: 0, base-iface: eth1}}"), "interfaces[0].vlan.id", /out of range: 1–4094/);
 });
 
-test("MTU out of range (schema) and above the device's maximum", () => {
-  const loaded = loadDesired([{ file: "t.yml", text: iface("{name: eth1, mtu: 70000}") }]);
+test("MTU out of range (schema), above the device's maximum, too large for a new link", () => {
+  const loaded = loadDesired([{ file: "t.yml", text: iface("{name: eth1, mtu: 60}") }]);
   assert.equal(formatPath(loaded.issues[0]!.path), "interfaces[0].mtu");
+  expectIssue(iface("{name: br5, type: linux-bridge, mtu: 70000}"), "interfaces[0].mtu", /largest MTU a new linux-bridge can have/);
   expectIssue(iface("{name: eth0, mtu: 9300}"), "interfaces[0].mtu", /above this device's maximum MTU 9216/);
 });
 

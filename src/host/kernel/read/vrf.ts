@@ -1,0 +1,12 @@
+/** `vrf` sections from `ip -d` vrf `info_data` (`{table}`) and the links enslaved to it. */
+import type { IpLink } from "./ipjson.ts";
+import type { Vrf } from "../../../state/schema/index.ts";
+import { byName, numberOf } from "./values.ts";
+
+/** @param ports the links whose master is this VRF */
+export function vrfSection(link: IpLink, ports: readonly IpLink[]): Vrf {
+  const out: Vrf = { port: [...ports].sort(byName).map((p) => p.ifname) };
+  const table = numberOf(link.linkinfo?.info_data?.table);
+  if (table !== undefined) out["route-table-id"] = table;
+  return out;
+}

@@ -8,11 +8,16 @@ import { rmSync } from "node:fs";
 import { ip, inNetns, run } from "../../src/host/kernel/exec.ts";
 import { defaultStateDir } from "../../src/host/kernel/paths.ts";
 
+/** The processes running inside a namespace (`ip netns pids`). */
+export async function pidsIn(netns: string): Promise<number[]> {
+  const { stdout } = await run("ip", ["netns", "pids", netns]).catch(() => ({ stdout: "" }));
+  return stdout.split(/\s+/).filter(Boolean).map(Number);
+}
+
 /** SIGKILLs the processes `ip netns pids` lists for a namespace and waits until they are gone. */
 export async function killProcessesIn(netns: string): Promise<void> {
   for (let round = 0; round < 20; round++) {
-    const { stdout } = await run("ip", ["netns", "pids", netns]).catch(() => ({ stdout: "" }));
-    const pids = stdout.split(/\s+/).filter(Boolean).map(Number);
+    const pids = await pidsIn(netns);
     if (!pids.length) return;
     for (const pid of pids) {
       try {
@@ -54,6 +59,15 @@ export class TestNetns {
   async ipJson<T = unknown>(args: string[]): Promise<T> {
     const { stdout } = await ip(this.name, ["-json", ...args]);
     return (stdout.trim() ? JSON.parse(stdout) : []) as T;
+  }
+
+  /** Waits until no IPv6 address is still in duplicate address detection (its events would look like changes). */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const links = await this.ipJson<{ addr_info?: { tentative?: boolean }[] }[]>(["addr", "show"]);
+      if (!links.some((l) => l.addr_info?.some((a) => a.tentative))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   exec(file: string, args: string[]) {

@@ -15,7 +15,7 @@ interface ApplyFlags extends TargetOptions {
   probes: boolean;
   probe: string[];
   probeTimeout: number;
-  noProbe: string[];
+  skipProbe: string[];
   dnsProbeName: string;
   strict?: boolean;
   allowSameSubnet?: boolean;
@@ -31,12 +31,12 @@ export function parseTcpProbe(text: string, timeoutMs: number) {
   return { host: match[1]!.replace(/^\[|\]$/g, ""), port, timeoutMs };
 }
 
-export function probeSettingsFromFlags(flags: Pick<ApplyFlags, "probes" | "probe" | "probeTimeout" | "noProbe" | "dnsProbeName">): ProbeSettings | undefined {
+export function probeSettingsFromFlags(flags: Pick<ApplyFlags, "probes" | "probe" | "probeTimeout" | "skipProbe" | "dnsProbeName">): ProbeSettings | undefined {
   if (!flags.probes) return undefined;
   const timeoutMs = flags.probeTimeout * 1000;
   const settings = defaultProbeSettings();
-  settings.gateway = { enabled: !flags.noProbe.includes("gateway"), timeoutMs };
-  settings.dns = { enabled: !flags.noProbe.includes("dns"), timeoutMs, name: flags.dnsProbeName };
+  settings.gateway = { enabled: !flags.skipProbe.includes("gateway"), timeoutMs };
+  settings.dns = { enabled: !flags.skipProbe.includes("dns"), timeoutMs, name: flags.dnsProbeName };
   settings.tcp = flags.probe.map((p) => parseTcpProbe(p, timeoutMs));
   return settings;
 }
@@ -93,7 +93,7 @@ export function registerApply(program: Command): void {
     .option("--no-verify", "do not read the host back to check the result")
     .option("--no-probes", "do not run connectivity probes before committing")
     .option("--probe <tcp:HOST:PORT>", "also require a TCP connection to this target (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
-    .option("--no-probe <name>", "disable one default probe: gateway or dns (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("--skip-probe <name>", "skip one default probe: gateway or dns (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
     .addOption(new Option("--probe-timeout <seconds>", "how long each probe may try").argParser(positiveSeconds("--probe-timeout")).default(20))
     .option("--dns-probe-name <name>", "name each DNS server must resolve", "localhost")
     .option("--strict", "refuse warnings too (e.g. the management interface left without an address)")

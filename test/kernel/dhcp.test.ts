@@ -1,0 +1,73 @@
+/** DHCP for real: Debian's udhcpc in the target namespace against dnsmasq in a peer namespace. */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, test } from "node:test";
+import { nodenet, stateFiles } from "../helpers/cli.ts";
+import { Dnsmasq } from "../helpers/dnsmasq.ts";
+import { pidsIn } from "../helpers/netns.ts";
+import { hostWithGateway } from "../helpers/topology.ts";
+
+const resolvConf = (ns: string) => readFileSync(`/etc/netns/${ns}/resolv.conf`, "utf8");
+
+describe("DHCP against dnsmasq", () => {
+  test("an interface gets its address, default gateway and DNS; switching to static stops the client", async (t) => {
+    const { host, gateway } = await hostWithGateway(t, "dhcp", { staticAddress: false });
+    await Dnsmasq.start({ netns: gateway.name, iface: "eth0", address: "192.0.2.1", range: ["192.0.2.100", "192.0.2.150"], domain: "lab.example" }, t);
+    const [dhcp, staticState] = stateFiles(
+      t,
+      "interfaces:\n- {name: eth0, type: ethernet, state: up, ipv4: {enabled: true, dhcp: true}}\n",
+      "interfaces:\n- {name: eth0, type: ethernet, state: up, ipv4: {enabled: true, dhcp: false, address: [{ip: 192.0.2.60, prefix-length: 24}]}}\nroutes: {config: [{destination: 0.0.0.0/0, next-hop-address: 192.0.2.1, next-hop-interface: eth0}]}\n",
+    );
+    const applied = await nodenet(["apply", "--netns", host.name, dhcp!]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stderr, /probe ok: default gateway 192\.0\.2\.1 via eth0/);
+    assert.match(applied.stderr, /probe ok: DNS server 192\.0\.2\.1/);
+    assert.match((await host.ip(["-4", "-br", "addr", "show", "eth0"])).stdout, /192\.0\.2\.1[0-4]\d\/24/);
+    assert.match((await host.ip(["route", "show", "default"])).stdout, /default via 192\.0\.2\.1 dev eth0 proto dhcp/);
+    assert.match(resolvConf(host.name), /nameserver 192\.0\.2\.1\nsearch lab\.example/);
+    const shown = await nodenet(["show", "--netns", host.name, "eth0", "--json"]);
+    const eth0 = JSON.parse(shown.stdout).interfaces[0];
+    assert.equal(eth0.ipv4.dhcp, true);
+    assert.equal((await host.exec("ps", ["-o", "comm=", "-p", (await pidsIn(host.name)).join(",")])).stdout.includes("udhcpc"), true);
+
+    const again = await nodenet(["apply", "--netns", host.name, dhcp!]);
+    assert.match(again.stderr, /no changes/, "a running DHCP client is not restarted");
+
+    const toStatic = await nodenet(["apply", "--netns", host.name, staticState!]);
+    assert.equal(toStatic.code, 0, toStatic.stderr);
+    assert.deepEqual(await pidsIn(host.name), [], "the DHCP client is stopped");
+    assert.equal((await host.ip(["-4", "-br", "addr", "show", "eth0"])).stdout.trim().split(/\s+/).slice(2).join(" "), "192.0.2.60/24");
+    assert.match((await host.ip(["route", "show", "default"])).stdout, /default via 192\.0\.2\.1 dev eth0 proto static/);
+    assert.doesNotMatch(resolvConf(host.name), /192\.0\.2\.1/, "DNS learned over DHCP is gone with the lease");
+  });
+
+  test("the management move with DHCP: a bridge takes eth0's MAC and gets the lease", async (t) => {
+    const { host, gateway } = await hostWithGateway(t, "dhcpbr", { staticAddress: false });
+    await Dnsmasq.start({ netns: gateway.name, iface: "eth0", address: "192.0.2.1", range: ["192.0.2.100", "192.0.2.150"] }, t);
+    const [dhcp, bridge] = stateFiles(
+      t,
+      "interfaces:\n- {name: eth0, type: ethernet, state: up, ipv4: {enabled: true, dhcp: true}}\n",
+      `capture:
+  gw: routes.running.destination=="0.0.0.0/0"
+  nic: interfaces.name==capture.gw.routes.running.0.next-hop-interface
+desiredState:
+  interfaces:
+  - name: br0
+    type: linux-bridge
+    state: up
+    mac-address: "{{ capture.nic.interfaces.0.mac-address }}"
+    ipv4: {enabled: true, dhcp: true}
+    bridge:
+      options: {stp: {enabled: false}}
+      port: [{name: "{{ capture.nic.interfaces.0.name }}"}]
+`,
+    );
+    assert.equal((await nodenet(["apply", "--netns", host.name, dhcp!])).code, 0);
+    const lease = (await host.ip(["-4", "-br", "addr", "show", "eth0"])).stdout.split(/\s+/)[2];
+    const moved = await nodenet(["apply", "--netns", host.name, bridge!]);
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.match(moved.stderr, /probe ok: default gateway 192\.0\.2\.1 via br0/);
+    assert.equal((await host.ip(["-4", "-br", "addr", "show", "br0"])).stdout.split(/\s+/)[2], lease, "same MAC, same lease");
+    assert.deepEqual(await host.ipJson(["-4", "addr", "show", "eth0"]), []);
+  });
+});

@@ -1,20 +1,12 @@
 /** One operation applied to the in-memory host, with the kernel's effects and refusals. */
 import type { Operation } from "../../state/plan/operations.ts";
 import { addAddress, deleteAddress } from "./addresses.ts";
+import { addPortVlan, deletePortVlan, setBondOptions, setBridgeOptions, setPortOptions } from "./controllers.ts";
 import { setDns, setDynamic, type Leases } from "./dynamic.ts";
-import {
-  addLink,
-  addPortVlan,
-  deleteLink,
-  deletePortVlan,
-  setBondOptions,
-  setBridgeOptions,
-  setLink,
-  setLinkState,
-  setMaster,
-  setPortOptions,
-} from "./links.ts";
+import { setLinkState } from "./link-state.ts";
+import { addLink, deleteLink, setLink } from "./links.ts";
 import { fail, type MemHost } from "./model.ts";
+import { setMaster } from "./ports.ts";
 import { addRoute, addRule, deleteRoute, deleteRule } from "./routes.ts";
 
 /** `net/ipv4/conf/IFACE/forwarding` (a `.` in IFACE is written `/` in the key). */

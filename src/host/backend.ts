@@ -4,6 +4,7 @@
  * without root. Both pass the same contract suite (backend.contract.ts).
  */
 import type { Operation } from "../state/plan/operations.ts";
+import { clone } from "../state/objects.ts";
 import type { NetworkState } from "../state/schema/state.ts";
 
 export interface HostSnapshot {
@@ -13,6 +14,15 @@ export interface HostSnapshot {
   dynamic: ReadonlySet<string>;
 }
 
+export interface ReadScope {
+  /**
+   * Interfaces whose per-interface kernel settings (IPv4 forwarding, IPv6
+   * address generation mode) must be read; all when omitted. A change that
+   * declares none of them need not pay for reading them on every interface.
+   */
+  settingsOf?: readonly string[];
+}
+
 export interface HostBackend {
   /** For messages: "namespace lab-node-1", "this host". */
   readonly description: string;
@@ -20,12 +30,19 @@ export interface HostBackend {
   readonly netns?: string | undefined;
   /** A directory for checkpoints and dynamic-addressing state that belongs to this target. */
   readonly stateDir: string;
-  read(): Promise<HostSnapshot>;
+  read(scope?: ReadScope): Promise<HostSnapshot>;
   /**
    * Runs operations in order and stops at the first failure, throwing an
    * ExecuteError that names it. Operations before it have taken effect.
    */
   execute(ops: readonly Operation[]): Promise<void>;
+  /**
+   * Starts a process that rolls the checkpoint back at its deadline if it is
+   * still pending, even if this process dies (see docs/adr/0002). Returns its
+   * PID. A backend whose host dies with this process (the in-memory one) has
+   * none.
+   */
+  startWatchdog?(checkpointId: string): number;
 }
 
 export class ExecuteError extends Error {
@@ -49,7 +66,7 @@ export const dynamicKey = (iface: string, ip: string, prefix: number) => `${ifac
  */
 export function staticView(snapshot: HostSnapshot): NetworkState {
   if (snapshot.dynamic.size === 0) return snapshot.state;
-  const state = structuredClone(snapshot.state);
+  const state = clone(snapshot.state);
   for (const iface of state.interfaces ?? []) {
     for (const family of ["ipv4", "ipv6"] as const) {
       const ip = iface[family];

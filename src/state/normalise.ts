@@ -4,6 +4,7 @@
  * fields dropped, and IP sections reduced so that equivalent spellings compare
  * equal (`{enabled: true}` with no address source is the same as `{enabled: false}`).
  */
+import { clone } from "./objects.ts";
 import { canonicalIp } from "./ip-address.ts";
 import type { Interface } from "./schema/interface.ts";
 import type { Address, Ipv4, Ipv6 } from "./schema/ip.ts";
@@ -19,7 +20,12 @@ export function normaliseAddresses(addresses: readonly Address[]): Address[] {
 export function normaliseIp<T extends Ipv4 | Ipv6>(ip: T | undefined): T {
   const dynamic = Boolean(ip?.dhcp || (ip as Ipv6 | undefined)?.autoconf);
   const addresses = normaliseAddresses(ip?.address ?? []);
-  if (!ip || ip.enabled === false || (!dynamic && addresses.length === 0)) return { enabled: false } as T;
+  const settings: Record<string, unknown> = {};
+  for (const key of ["forwarding", "addr-gen-mode"] as const) {
+    const value = (ip as Record<string, unknown> | undefined)?.[key];
+    if (value !== undefined) settings[key] = value;
+  }
+  if (!ip || ip.enabled === false || (!dynamic && addresses.length === 0)) return { enabled: false, ...settings } as T;
   const out: Record<string, unknown> = { enabled: true, dhcp: Boolean(ip.dhcp) };
   if ("autoconf" in ip || (ip as Ipv6).autoconf !== undefined) out.autoconf = Boolean((ip as Ipv6).autoconf);
   out.address = addresses;
@@ -30,15 +36,11 @@ export function normaliseIp<T extends Ipv4 | Ipv6>(ip: T | undefined): T {
       if (value !== undefined) out[key] = value;
     }
   }
-  for (const key of ["forwarding", "addr-gen-mode"] as const) {
-    const value = (ip as Record<string, unknown>)[key];
-    if (value !== undefined) out[key] = value;
-  }
-  return out as T;
+  return { ...out, ...settings } as T;
 }
 
 export function normaliseInterface(iface: Interface): Interface {
-  const out: Interface = structuredClone(iface);
+  const out: Interface = clone(iface);
   for (const key of REPORT_ONLY) delete out[key];
   if (out["mac-address"]) out["mac-address"] = out["mac-address"].toUpperCase();
   if (out.state === undefined) out.state = "up";

@@ -7,6 +7,7 @@
  * added again; DNS returns to what it was. A checkpoint is this state on disk,
  * and rollback is just another apply of it.
  */
+import { clone } from "./objects.ts";
 import type { MergedState } from "./merge/index.ts";
 import { normaliseRoute, normaliseRule } from "./merge/index.ts";
 import type { Interface } from "./schema/interface.ts";
@@ -16,7 +17,7 @@ import type { NetworkState } from "./schema/state.ts";
 const REPORT_ONLY = ["min-mtu", "max-mtu", "permanent-mac-address"] as const;
 
 function restorable(iface: Interface): Interface {
-  const out = structuredClone(iface);
+  const out = clone(iface);
   for (const key of REPORT_ONLY) delete out[key];
   // State the relationship explicitly so a port the change attached is detached again.
   if (out.controller === undefined) out.controller = "";

@@ -32,12 +32,15 @@ function get(value: unknown, path: string[]): unknown {
 
 const NIC_TYPES = new Set(["ethernet", "loopback", "unknown"]);
 
-function verifyIp(path: string, family: "ipv4" | "ipv6", want: Interface, have: Interface, out: Mismatch[]): void {
+function verifyIp(path: string, family: "ipv4" | "ipv6", declared: Interface, want: Interface, have: Interface, out: Mismatch[]): void {
   const w = want[family] as Record<string, unknown> & { address?: { ip: string; "prefix-length": number }[] };
   const h = have[family] as Record<string, unknown> & { address?: { ip: string; "prefix-length": number }[] };
+  const asked = (declared[family] ?? {}) as Record<string, unknown>;
   const dynamic = Boolean(w.dhcp || w.autoconf);
+  // The address source is always checked; settings only when they were declared.
   for (const key of ["enabled", "dhcp", "autoconf", "auto-dns", "auto-gateway", "auto-routes", "auto-route-table-id", "auto-route-metric", "forwarding"]) {
     if (w[key] === undefined || (key === "enabled" && dynamic)) continue;
+    if (!["enabled", "dhcp", "autoconf"].includes(key) && asked[key] === undefined) continue;
     if (!deepEqual(w[key], h[key] ?? (key === "dhcp" || key === "autoconf" ? false : undefined))) out.push({ path: `${path}.${family}.${key}`, expected: w[key], actual: h[key] });
   }
   const wantAddresses = (w.address ?? []).map((a) => `${a.ip}/${a["prefix-length"]}`);
@@ -68,7 +71,7 @@ function verifyInterface(name: string, declared: Interface, target: Interface, a
     const top = parts[0]!;
     if (top === "name" || top === "copy-mac-from" || top === "lldp" || top === "ethernet" || top === "min-mtu" || top === "max-mtu" || top === "permanent-mac-address") continue;
     if (top === "ipv4" || top === "ipv6") {
-      if (!checked.has(top)) verifyIp(path, top, want, have, out);
+      if (!checked.has(top)) verifyIp(path, top, declared, want, have, out);
       checked.add(top);
       continue;
     }

@@ -9,7 +9,7 @@
  * failed rollback loudly (keeping the checkpoint for `nodenet rollback`) and
  * returns the original error.
  */
-import { staticView, type HostBackend, type HostSnapshot } from "../host/backend.ts";
+import { staticView, type HostBackend, type HostSnapshot, type ReadScope } from "../host/backend.ts";
 import { ExecuteError } from "../host/backend.ts";
 import { NodenetError } from "../errors.ts";
 import { probeTargets } from "../probe/targets.ts";
@@ -25,7 +25,7 @@ import { validate, type ValidateOptions } from "../state/validate/index.ts";
 import { formatMismatch, verifyState, type Mismatch } from "../state/verify.ts";
 import { newCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { acquireLock } from "./lock.ts";
-import { startWatchdog, stopWatchdog } from "./watchdog.ts";
+import { stopWatchdog } from "./watchdog.ts";
 
 export type ApplyEvent =
   | { type: "validated"; warnings: Issue[] }
@@ -72,14 +72,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const VERIFY_ATTEMPTS = 10;
 
 /** Reads the host back until every declared key holds, a few times for slow kernel events. */
+/** The interfaces whose per-interface kernel settings a state declares (see ReadScope). */
+export function readScopeFor(...states: NetworkState[]): ReadScope {
+  const names = states.flatMap((s) => (s.interfaces ?? []).filter((i) => i.ipv4?.forwarding !== undefined || i.ipv6?.["addr-gen-mode"] !== undefined).map((i) => i.name));
+  return { settingsOf: names };
+}
+
 async function verifyWithRetries(backend: HostBackend, merged: MergedState): Promise<{ mismatches: Mismatch[]; attempts: number; after: HostSnapshot }> {
+  const scope = readScopeFor(merged.desired);
   let mismatches: Mismatch[] = [];
-  let after = await backend.read();
+  let after = await backend.read(scope);
   for (let attempt = 1; ; attempt++) {
     mismatches = verifyState(merged, after.state);
     if (!mismatches.length || attempt >= VERIFY_ATTEMPTS) return { mismatches, attempts: attempt, after };
     await sleep(100 * attempt);
-    after = await backend.read();
+    after = await backend.read(scope);
   }
 }
 
@@ -88,7 +95,7 @@ export async function restore(backend: HostBackend, revert: NetworkState): Promi
   let lastError: unknown;
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
-      const snapshot = await backend.read();
+      const snapshot = await backend.read(readScopeFor(revert));
       const merged = mergeStates(revert, staticView(snapshot));
       const ops = plan(merged);
       if (ops.length) await backend.execute(ops);
@@ -137,7 +144,7 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
     const pending = readCheckpoint(backend.stateDir);
     if (pending && !options.dryRun) throw pendingError(backend, pending);
 
-    const before = await backend.read();
+    const before = await backend.read(readScopeFor(desired));
     const current = staticView(before);
     const validation = validate(desired, current, options.validation);
     const warnings = validation.issues.filter((i) => i.severity === "warning");
@@ -179,8 +186,11 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
     const baselineTargets = options.probes ? probeTargets(before.state, before.state, options.probes) : [];
     const baselinePromise = runProbes(backend.netns, baselineTargets.map((t) => ({ ...t, timeoutMs: 1500 })), { attempts: 2 });
     writeCheckpoint(backend.stateDir, checkpoint);
-    checkpoint.watchdogPid = startWatchdog(backend.stateDir, checkpoint.id, backend.netns);
-    writeCheckpoint(backend.stateDir, checkpoint);
+    const watchdogPid = backend.startWatchdog?.(checkpoint.id);
+    if (watchdogPid) {
+      checkpoint.watchdogPid = watchdogPid;
+      writeCheckpoint(backend.stateDir, checkpoint);
+    }
     emit({ type: "checkpoint", id: checkpoint.id, deadline: checkpoint.deadline });
     const baseline = await baselinePromise;
 
@@ -218,7 +228,7 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
       }
       emit({ type: "verified", attempts: verified.attempts, ms: Date.now() - started });
     } else {
-      after = await backend.read();
+      after = await backend.read(readScopeFor(desired));
     }
 
     if (options.probes) {

@@ -5,18 +5,9 @@
  * which sleeps until the checkpoint's deadline and then, if that same
  * checkpoint is still pending, rolls it back. Committing removes the
  * checkpoint and stops the watchdog. See docs/adr/0002-rollback-watchdog.md.
+ * The backend starts it (HostBackend.startWatchdog); stopping is generic.
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-
-const cliEntry = () => new URL("../cli/main.ts", import.meta.url).pathname;
-
-export function startWatchdog(stateDir: string, checkpointId: string, netns: string | undefined): number {
-  const args = ["--disable-warning=ExperimentalWarning", cliEntry(), "internal-watchdog", "--state-dir", stateDir, "--checkpoint", checkpointId, ...(netns ? ["--netns", netns] : [])];
-  const child = spawn(process.execPath, args, { detached: true, stdio: "ignore", env: process.env });
-  child.unref();
-  return child.pid!;
-}
 
 /** Stops a watchdog, making sure the PID still belongs to the watchdog of this checkpoint. */
 export function stopWatchdog(pid: number | undefined, checkpointId: string): void {

@@ -33,7 +33,7 @@ Example:
       const backend = kernelTarget(flags);
       const loaded = await loadForTarget(backend, files);
       const issues = [...loaded.issues];
-      const validation = loaded.desired ? validate(loaded.desired, loaded.current) : undefined;
+      const validation = loaded.desired ? validate(loaded.desired, await loaded.current()) : undefined;
       if (validation) issues.push(...validation.issues);
       printIssues(issues);
       if (!validation || hasErrors(issues)) throw invalidInput(issues);

@@ -10,14 +10,18 @@ import { readSources } from "../io.ts";
 export interface Loaded {
   desired?: NetworkState;
   issues: Issue[];
-  snapshot: HostSnapshot;
-  current: NetworkState;
+  /** The host as nodenet manages it (dynamic addresses left out); read once, when first asked. */
+  current(): Promise<NetworkState>;
 }
 
 export async function loadForTarget(backend: HostBackend, files: readonly string[]): Promise<Loaded> {
   const sources = readSources(files);
-  const snapshot = await backend.read();
-  const loaded = loadDesired(sources, { current: () => snapshot.state });
+  let snapshot: HostSnapshot | undefined;
+  const read = async () => (snapshot ??= await backend.read());
+  // Capture needs the host's state before parsing; read it only for documents that use it.
+  const usesCapture = sources.some((s) => /^\s*capture\s*:/m.test(s.text));
+  if (usesCapture) await read();
+  const loaded = loadDesired(sources, { current: () => snapshot?.state ?? {} });
   if (loaded.state?.hostname?.config !== undefined && backend.netns) {
     loaded.issues.push({
       severity: "error",
@@ -29,8 +33,7 @@ export async function loadForTarget(backend: HostBackend, files: readonly string
   return {
     ...(loaded.state && !hasErrors(loaded.issues) ? { desired: loaded.state } : {}),
     issues: loaded.issues,
-    snapshot,
-    current: staticView(snapshot),
+    current: async () => staticView(await read()),
   };
 }
 

@@ -3,7 +3,7 @@
  * DHCP clients and the resolver file of its target namespace (or of the host).
  */
 import { hostname } from "node:os";
-import type { HostBackend, HostSnapshot } from "../backend.ts";
+import type { HostBackend, HostSnapshot, ReadScope } from "../backend.ts";
 import type { DhcpSettings, Operation } from "../../state/plan/operations.ts";
 import { commandOf } from "../../state/plan/operations.ts";
 import { DynamicAddressingManager } from "./dynamic.ts";
@@ -12,6 +12,7 @@ import { executeSegments } from "./execute.ts";
 import { defaultStateDir } from "./paths.ts";
 import { readKernelSnapshot } from "./read/index.ts";
 import { readStaticDns, writeStaticDns } from "./resolver.ts";
+import { startWatchdog } from "./watchdog.ts";
 
 export interface KernelBackendOptions {
   /** Named network namespace to act in; undefined is the host's own namespace. */
@@ -36,8 +37,8 @@ export class KernelBackend implements HostBackend {
     this.leaseTimeoutMs = options.leaseTimeoutMs ?? 20_000;
   }
 
-  async read(): Promise<HostSnapshot> {
-    const snapshot = await readKernelSnapshot(this.netns);
+  async read(scope: ReadScope = {}): Promise<HostSnapshot> {
+    const snapshot = await readKernelSnapshot(this.netns, scope.settingsOf ? { sysctlsFor: scope.settingsOf } : {});
     const state = snapshot.state;
     const configured = this.dynamic.configured();
     for (const iface of state.interfaces ?? []) {
@@ -57,6 +58,10 @@ export class KernelBackend implements HostBackend {
     if (dns) state["dns-resolver"] = { ...state["dns-resolver"], config: dns };
     if (!this.netns) state.hostname = { running: hostname() };
     return { state, dynamic: snapshot.dynamicAddresses };
+  }
+
+  startWatchdog(checkpointId: string): number {
+    return startWatchdog(this.stateDir, checkpointId, this.netns);
   }
 
   async execute(ops: readonly Operation[]): Promise<void> {

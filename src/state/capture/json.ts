@@ -21,9 +21,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 /** Own copy, so captured states and rendered desired states never share objects with their inputs. */
-export function clone<T>(value: T): T {
-  return value === undefined ? value : structuredClone(value);
-}
+export { clone } from "../objects.ts";
 
 export function typeName(value: unknown): string {
   if (value === null) return "null";

@@ -6,7 +6,7 @@
  * its `current` and `merged` (target) forms side by side.
  */
 import { baseOf, declaredPorts, isController, portLosesIp, withPorts } from "../model.ts";
-import { mergeDeep } from "../objects.ts";
+import { clone, mergeDeep } from "../objects.ts";
 import type { Interface } from "../schema/interface.ts";
 
 export interface MergedInterface {
@@ -38,7 +38,7 @@ export function mergeInterfaces(desired: readonly Interface[], current: readonly
     let m = touched.get(name);
     if (!m) {
       const c = currentByName.get(name);
-      m = { name, merged: c ? structuredClone(c) : { name }, verify: { name }, implied: [] };
+      m = { name, merged: c ? clone(c) : { name }, verify: { name }, implied: [] };
       if (c) m.current = c;
       touched.set(name, m);
     }
@@ -58,7 +58,7 @@ export function mergeInterfaces(desired: readonly Interface[], current: readonly
       m.merged = mergeDeep(m.current ?? { name: d.name }, d);
       m.merged.state = d.state ?? "up";
       if (!m.merged.type && d.type) m.merged.type = d.type;
-      m.verify = { ...structuredClone(d), state: d.state ?? "up" };
+      m.verify = { ...clone(d), state: d.state ?? "up" };
     }
   }
 

@@ -60,10 +60,22 @@ export function routeMatchesAbsent(absent: Route, have: Route): boolean {
   return true;
 }
 
+/**
+ * The kernel keeps one route per (table, destination, metric): adding another
+ * next hop for the same key replaces the route. Two such routes are one slot.
+ */
+export function kernelRouteKey(route: Route): string {
+  const r = normaliseRoute(route);
+  return `${r["table-id"]}|${r.destination}|${r.metric ?? routeDefaultMetric(r)}`;
+}
+
 export function mergeRoutes(desired: readonly Route[], current: readonly Route[]): MergedList<Route> {
   const absent = desired.filter((r) => r.state === "absent");
   const wanted = desired.filter((r) => r.state !== "absent").map(normaliseRoute);
-  const remove = current.filter((have) => absent.some((a) => routeMatchesAbsent(a, have)) && !wanted.some((w) => routeSatisfiedBy(w, have)));
+  const displaced = (have: Route) => wanted.some((w) => kernelRouteKey(w) === kernelRouteKey(have) && !routeSatisfiedBy(w, have));
+  const remove = current.filter(
+    (have) => (absent.some((a) => routeMatchesAbsent(a, have)) || displaced(have)) && !wanted.some((w) => routeSatisfiedBy(w, have)),
+  );
   const kept = current.filter((have) => !remove.includes(have));
   const add: Route[] = [];
   for (const w of wanted) {
@@ -91,6 +103,8 @@ function ruleMatches(pattern: RouteRule, have: RouteRule, wildcard: boolean): bo
   for (const key of keys) {
     if (wildcard && p[key] === undefined) continue;
     if (key === "family" && (p.family === undefined || h.family === undefined)) continue;
+    // The kernel gives every rule a priority; one left unset in the desired state is any.
+    if (key === "priority" && p.priority === undefined) continue;
     if (p[key] !== h[key]) return false;
   }
   return true;

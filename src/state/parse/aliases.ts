@@ -3,6 +3,7 @@
  * here to the one spelling the schema knows, before validation, so that every
  * later stage sees a single form. Works on a deep copy of untyped input.
  */
+import { clone } from "../objects.ts";
 import { BOND_MODES } from "../schema/bond.ts";
 
 type Json = Record<string, unknown>;
@@ -44,7 +45,7 @@ function normaliseBridge(bridge: Json): void {
 
 /** Returns a normalised deep copy; the input is not changed. */
 export function normaliseAliases(state: unknown): unknown {
-  const copy = structuredClone(state);
+  const copy = clone(state);
   if (!isObject(copy) || !Array.isArray(copy.interfaces)) return copy;
   for (const iface of copy.interfaces) {
     if (!isObject(iface)) continue;

@@ -10,6 +10,7 @@
 import type { MergedInterface, MergedState } from "../merge/index.ts";
 import { normaliseDns } from "../diff.ts";
 import { normaliseAddresses, normaliseInterface } from "../normalise.ts";
+import { networkContains, networkOf, parseIp } from "../ip-address.ts";
 import { deepEqual } from "../objects.ts";
 import type { Interface } from "../schema/interface.ts";
 import type { Ipv4, Ipv6 } from "../schema/ip.ts";
@@ -115,6 +116,12 @@ function createdByPeer(m: MergedInterface, merged: MergedState): boolean {
   return Boolean(other && !other.current && other.merged.type === "veth" && other.merged.state !== "absent" && peer < m.name);
 }
 
+function sameSubnet(a: { ip: string; "prefix-length": number }, b: { ip: string; "prefix-length": number }): boolean {
+  const x = parseIp(a.ip);
+  const y = parseIp(b.ip);
+  return Boolean(x && y && a["prefix-length"] === b["prefix-length"] && networkContains(networkOf(x, a["prefix-length"]), y));
+}
+
 const isEmptyDynamic = (d: DynamicAddressing) => !d.dhcp4 && !d.dhcp6 && !d.autoconf;
 const sysctlName = (name: string) => name.replaceAll(".", "/");
 const cannotDelete = (type: string | undefined) => type === "ethernet" || type === "loopback" || type === "unknown" || type === undefined;
@@ -183,12 +190,19 @@ function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState):
       b.add("sysctl", { op: "sysctl", key: `net/ipv4/conf/${sysctlName(m.name)}/forwarding`, value: forwarding ? "1" : "0" });
     }
     const want = t[family]?.enabled === false ? [] : normaliseAddresses(t[family]?.address ?? []);
-    const have = normaliseAddresses(before[family]?.address ?? []);
+    // Taking a link down flushes its IPv6 addresses (unless keep_addr_on_down): they must be added again.
+    const goingDown = t.state === "down" && before.state === "up";
+    const have = goingDown && family === "ipv6" ? [] : normaliseAddresses(before[family]?.address ?? []);
     const key = (a: { ip: string; "prefix-length": number }) => `${a.ip}/${a["prefix-length"]}`;
     const wantKeys = new Set(want.map(key));
     const haveKeys = new Set(have.map(key));
-    for (const a of have) if (!wantKeys.has(key(a))) b.add("address-remove", { op: "addr-del", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
-    for (const a of want) if (!haveKeys.has(key(a))) b.add("address-add", { op: "addr-add", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
+    const removed = have.filter((a) => !wantKeys.has(key(a)));
+    for (const a of removed) b.add("address-remove", { op: "addr-del", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
+    for (const a of want) {
+      // Removing an IPv4 primary address also removes the secondaries of its subnet: put kept ones back.
+      const lostWithPrimary = family === "ipv4" && haveKeys.has(key(a)) && removed.some((r) => sameSubnet(r, a));
+      if (!haveKeys.has(key(a)) || lostWithPrimary) b.add("address-add", { op: "addr-add", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
+    }
   }
 
   const up = t.state !== "down";
@@ -241,6 +255,16 @@ function planBond(b: PlanBuilder, name: string, t: Interface, c: Interface | und
     for (const port of have.port ?? []) b.add("detach", { op: "link-master", name: port, master: null });
     b.add("detach", { op: "link-state", name, up: false });
     b.add("link-options", { op: "bond-options", name, options: { mode: want.mode } });
+    // Ports that stay are attached again (down, as the driver wants them) and everything comes back up.
+    const stay = (want.port ?? have.port ?? []).filter((p) => (have.port ?? []).includes(p));
+    for (const port of stay) {
+      b.add("attach", { op: "link-state", name: port, up: false });
+      b.add("attach", { op: "link-master", name: port, master: name });
+    }
+    if (t.state !== "down") {
+      b.add("link-up", { op: "link-state", name, up: true });
+      for (const port of stay) b.add("link-up", { op: "link-state", name: port, up: true });
+    }
   }
   if (Object.keys(changed).length) b.add("link-options", { op: "bond-options", name, options: changed as never });
   if (primary) b.add("port-options", { op: "bond-options", name, options: { primary } });

@@ -1,6 +1,7 @@
 /** Routes and rules: well-formed, reachable, pointing at interfaces that will exist. */
 import { invalid, warning, type IssuePath } from "../issues.ts";
-import { formatIp, isLinkLocal, networkContains, parseIp } from "../ip-address.ts";
+import { formatIp, isLinkLocal, networkContains, parseIp, parseNetwork } from "../ip-address.ts";
+import { kernelRouteKey } from "../merge/routes.ts";
 import type { Interface } from "../schema/interface.ts";
 import type { RuleContext } from "./context.ts";
 import { checkAddressText, checkNetworkText } from "./addresses.ts";
@@ -12,6 +13,18 @@ function dynamicAddressing(iface: Interface, family: 4 | 6): boolean {
 }
 
 export function checkRoutes(ctx: RuleContext): void {
+  const slots = new Map<string, number>();
+  (ctx.desired.routes?.config ?? []).forEach((route, index) => {
+    if (route.state === "absent" || !route.destination || !parseNetwork(route.destination)) return;
+    const key = kernelRouteKey(route);
+    const first = slots.get(key);
+    if (first === undefined) slots.set(key, index);
+    else {
+      ctx.report(
+        invalid(["routes", "config", index], `routes.config[${first}] has the same destination, table and metric; the kernel keeps one route per destination, table and metric, so this one would replace it`, "give the routes different metrics"),
+      );
+    }
+  });
   (ctx.desired.routes?.config ?? []).forEach((route, index) => {
     const path: IssuePath = ["routes", "config", index];
     const absent = route.state === "absent";

@@ -42,7 +42,7 @@ export const MAIN_BATCH = [
 ] as const;
 
 /** One consistent-or-not pass over the kernel. Throws InconsistentDumpError when a dump was interrupted. */
-export async function readRaw(netns: string | undefined): Promise<RawKernelState> {
+export async function readRaw(netns: string | undefined, options: ReadOptions = {}): Promise<RawKernelState> {
   const [[links, routes4, routes6, rules4], rules6, resolvConf] = await Promise.all([
     ipJsonBatch(netns, MAIN_BATCH) as Promise<[IpLink[], IpRoute[], IpRoute[], IpRule[]]>,
     ipv6Rules(netns),
@@ -51,7 +51,7 @@ export async function readRaw(netns: string | undefined): Promise<RawKernelState
   const needVlans = links.some((l) => l.linkinfo?.info_kind === "bridge" && vlanFiltering(l));
   const needRouteText = hasCwnd(routes4) || hasCwnd(routes6);
   const [sysctls, vlans, routeText] = await Promise.all([
-    readInterfaceSysctls(netns, links.map((l) => l.ifname)),
+    readInterfaceSysctls(netns, options.sysctlsFor ? links.map((l) => l.ifname).filter((n) => options.sysctlsFor!.includes(n)) : links.map((l) => l.ifname)),
     needVlans ? bridgeVlans(netns) : undefined,
     needRouteText ? textRoutes(netns) : undefined,
   ]);
@@ -77,6 +77,12 @@ export class KernelReadError extends Error {
 }
 
 export interface ReadOptions {
+  /**
+   * Interfaces whose per-interface sysctls (IPv4 forwarding, IPv6 address
+   * generation) to read; all when omitted. Reading them costs ~0.2 ms per
+   * interface, which the apply path saves when no forwarding is declared.
+   */
+  sysctlsFor?: readonly string[];
   /** Reads before giving up on an inconsistent dump (default 8). */
   attempts?: number;
   /** Pause before the first retry, doubled each time (default 25 ms; 8 attempts wait about 3 s in all). */
@@ -109,7 +115,7 @@ export async function withConsistentRetry<T>(
 
 /** The NetworkState plus what the apply engine needs besides it (dynamic addresses, ifindexes, raw dumps). */
 export async function readKernelSnapshot(netns: string | undefined, options: ReadOptions = {}): Promise<KernelSnapshot> {
-  const { value, attempts } = await withConsistentRetry(netns, () => readRaw(netns), options);
+  const { value, attempts } = await withConsistentRetry(netns, () => readRaw(netns, options), options);
   return assembleSnapshot(value, attempts);
 }
 

@@ -1,0 +1,14 @@
+/**
+ * Starts the rollback watchdog for a kernel target: a detached
+ * `nodenet internal-watchdog` that outlives this process (docs/adr/0002).
+ */
+import { spawn } from "node:child_process";
+
+const cliEntry = () => new URL("../../cli/main.ts", import.meta.url).pathname;
+
+export function startWatchdog(stateDir: string, checkpointId: string, netns: string | undefined): number {
+  const args = ["--disable-warning=ExperimentalWarning", cliEntry(), "internal-watchdog", "--state-dir", stateDir, "--checkpoint", checkpointId, ...(netns ? ["--netns", netns] : [])];
+  const child = spawn(process.execPath, args, { detached: true, stdio: "ignore", env: process.env });
+  child.unref();
+  return child.pid!;
+}

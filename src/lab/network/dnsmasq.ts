@@ -1,0 +1,68 @@
+/**
+ * dnsmasq as the lab's DHCP and DNS server (and the tests' one): its
+ * configuration as data, rendered either as `--option=value` arguments or as
+ * the lines of a configuration file. Pure; starting it is the caller's job.
+ */
+
+export interface DnsmasqDhcpHost {
+  mac: string;
+  address: string;
+  /** Host name handed to the client (and resolvable through the lease). */
+  name?: string;
+}
+
+export interface DnsmasqConfig {
+  /** Interfaces to serve on (`lo` is always excluded; dnsmasq binds only these). */
+  interfaces: string[];
+  dhcp?: {
+    range: [string, string];
+    netmask?: string;
+    leaseTime?: string;
+    router: string;
+    dns: string;
+    /** Fixed addresses by MAC (they need not lie inside `range`). */
+    hosts?: DnsmasqDhcpHost[];
+  };
+  /** DNS domain; also handed out as the DHCP search domain. */
+  domain?: string;
+  /** Names answered with a fixed IPv4 address (`--address=/name/ip`, which also covers subdomains). */
+  records?: Record<string, string>;
+  /** Answer NXDOMAIN for every name not known locally, instead of REFUSED for want of an upstream. */
+  authoritativeForAll?: boolean;
+  leaseFile: string;
+  pidFile: string;
+  logQueries?: boolean;
+}
+
+/** The configuration as `key=value` / `flag` lines (a dnsmasq.conf body, or arguments with `--` prefixed). */
+export function dnsmasqLines(config: DnsmasqConfig): string[] {
+  const lines = ["no-resolv", "no-hosts", ...config.interfaces.map((i) => `interface=${i}`), "bind-interfaces", "except-interface=lo"];
+  const { dhcp } = config;
+  if (dhcp) {
+    lines.push(
+      `dhcp-range=${dhcp.range[0]},${dhcp.range[1]},${dhcp.netmask ?? "255.255.255.0"},${dhcp.leaseTime ?? "1h"}`,
+      `dhcp-option=option:router,${dhcp.router}`,
+      `dhcp-option=option:dns-server,${dhcp.dns}`,
+      ...(dhcp.hosts ?? []).map((h) => `dhcp-host=${h.mac},${h.address}${h.name ? `,${h.name}` : ""}`),
+      "dhcp-authoritative",
+      "log-dhcp",
+    );
+  }
+  if (config.domain) {
+    lines.push(`domain=${config.domain}`, `local=/${config.domain}/`);
+    if (dhcp) lines.push(`dhcp-option=option:domain-search,${config.domain}`);
+  }
+  lines.push(...Object.entries(config.records ?? {}).map(([name, ip]) => `address=/${name}/${ip}`));
+  if (config.authoritativeForAll) lines.push("local=/#/");
+  lines.push(`dhcp-leasefile=${config.leaseFile}`, `pid-file=${config.pidFile}`, "log-facility=-");
+  if (config.logQueries) lines.push("log-queries");
+  return lines;
+}
+
+/** Command-line arguments for a foreground dnsmasq that reads no configuration file. */
+export function dnsmasqArgs(config: DnsmasqConfig): string[] {
+  return ["--keep-in-foreground", "--conf-file=/dev/null", ...dnsmasqLines(config).map((l) => `--${l}`)];
+}
+
+/** What dnsmasq logs once its sockets are open. */
+export const DNSMASQ_STARTED = /dnsmasq: started, version/;

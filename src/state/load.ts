@@ -5,8 +5,8 @@
  */
 import { CaptureError, formatCaptureIssue, renderPolicy } from "./capture/index.ts";
 import { combineStates } from "./combine.ts";
-import { hasErrors, invalid, prefixIssues, type Issue } from "./issues.ts";
-import { locate, parseState, readStateFile } from "./parse/index.ts";
+import { hasErrors, invalid, prefixIssues, type Issue, type IssuePath } from "./issues.ts";
+import { locate, parseState, readStateFile, type SourceDocument } from "./parse/index.ts";
 import type { NetworkState } from "./schema/state.ts";
 
 export interface SourceFile {
@@ -18,6 +18,13 @@ export interface LoadResult {
   /** Present when there are no errors. */
   state?: NetworkState;
   issues: Issue[];
+  /** With errors: what parsed once the fields at fault were left out (for reporting further problems; never applied). */
+  partial?: NetworkState;
+  /**
+   * Maps issues about the combined state (from validate) back to the document,
+   * path and line they come from.
+   */
+  relocate(issues: readonly Issue[]): Issue[];
   /** Captured states of policy documents, by capture name (for enactment status and re-use). */
   captured: Record<string, unknown>;
 }
@@ -32,6 +39,8 @@ export interface LoadOptions {
 export function loadDesired(files: readonly SourceFile[], options: LoadOptions = {}): LoadResult {
   const issues: Issue[] = [];
   const states: NetworkState[] = [];
+  const partials: NetworkState[] = [];
+  const parts: Part[] = [];
   const captured: Record<string, unknown> = {};
   for (const { file, text } of files) {
     const read = readStateFile(text, file);
@@ -61,8 +70,52 @@ export function loadDesired(files: readonly SourceFile[], options: LoadOptions =
       const parsed = parseState(value);
       issues.push(...locate(document, prefixIssues(envelope.path, parsed.issues)));
       if (parsed.state) states.push(parsed.state);
+      const usable = parsed.state ?? parsed.partial;
+      if (usable) {
+        partials.push(usable);
+        parts.push({ document, prefix: envelope.path, state: usable });
+      }
     }
   }
-  if (hasErrors(issues)) return { issues, captured };
-  return { state: combineStates(states), issues, captured };
+  const relocate = (found: readonly Issue[]) => found.map((issue) => relocateIssue(parts, issue));
+  if (hasErrors(issues)) return { issues, captured, relocate, ...(partials.length ? { partial: combineStates(partials) } : {}) };
+  return { state: combineStates(states), issues, captured, relocate };
+}
+
+interface Part {
+  document: SourceDocument;
+  prefix: IssuePath;
+  state: NetworkState;
+}
+
+/** Lists concatenated by combineStates, by their path in a state. */
+const LISTS: [IssuePath, (s: NetworkState) => unknown[] | undefined][] = [
+  [["interfaces"], (s) => s.interfaces],
+  [["routes", "config"], (s) => s.routes?.config],
+  [["route-rules", "config"], (s) => s["route-rules"]?.config],
+];
+
+function relocateIssue(parts: readonly Part[], issue: Issue): Issue {
+  if (issue.source || !parts.length) return issue;
+  const at = (part: Part, path: IssuePath): Issue => {
+    const full = [...part.prefix, ...path];
+    const source = part.document.locate(full);
+    return { ...issue, path: full, ...(source ? { source } : {}) };
+  };
+  for (const [listPath, list] of LISTS) {
+    const n = listPath.length;
+    if (listPath.every((segment, i) => issue.path[i] === segment) && typeof issue.path[n] === "number") {
+      let index = issue.path[n] as number;
+      for (const part of parts) {
+        const length = list(part.state)?.length ?? 0;
+        if (index < length) return at(part, [...listPath, index, ...issue.path.slice(n + 1)]);
+        index -= length;
+      }
+      return issue;
+    }
+  }
+  // DNS and hostname come from the last document that sets them; the rest from the first.
+  const key = issue.path[0];
+  const owner = [...parts].reverse().find((p) => key !== undefined && (p.state as Record<string, unknown>)[String(key)] !== undefined) ?? parts[0]!;
+  return at(owner, issue.path);
 }

@@ -1,7 +1,7 @@
 import { Option, type Command } from "commander";
 import { NodenetError } from "../../errors.ts";
 import { defaultProbeSettings, describeFailure, describeTarget, type ProbeSettings } from "../../probe/types.ts";
-import { formatIssue, hasErrors } from "../../state/issues.ts";
+import { hasErrors, type Issue } from "../../state/issues.ts";
 import { applyState, type ApplyEvent } from "../../txn/transaction.ts";
 import { err, out, positiveSeconds, printIssues } from "../io.ts";
 import { renderDiff, renderPlan } from "../render.ts";
@@ -41,12 +41,12 @@ export function probeSettingsFromFlags(flags: Pick<ApplyFlags, "probes" | "probe
   return settings;
 }
 
-function reporter(quiet: boolean) {
+function reporter(quiet: boolean, relocate: (issues: readonly Issue[]) => Issue[]) {
   return (event: ApplyEvent) => {
     if (quiet) return;
     switch (event.type) {
       case "validated":
-        printIssues(event.warnings);
+        printIssues(relocate(event.warnings));
         break;
       case "planned":
         err(event.operations.length ? `${renderDiff(event.diff)}\n${event.operations.length} operations` : "no changes: the host already has this state (no kernel writes)");
@@ -136,12 +136,12 @@ Examples:
           validation: { allowSameSubnet: Boolean(flags.allowSameSubnet) },
           strict: Boolean(flags.strict),
           dryRun: Boolean(flags.dryRun),
-          onEvent: reporter(Boolean(flags.quiet)),
+          onEvent: reporter(Boolean(flags.quiet), loaded.relocate),
         });
         if (flags.dryRun) out(result.operations.length ? renderPlan(result.operations) : "nothing to do");
       } catch (error) {
         if (error instanceof NodenetError && error.issues.length) {
-          printIssues(error.issues);
+          printIssues(loaded.relocate(error.issues));
           throw new NodenetError(error.kind, `${error.issues.filter((i) => i.severity === "error").length || error.issues.length} problem(s); nothing was changed`);
         }
         throw error;
@@ -149,4 +149,3 @@ Examples:
     });
 }
 
-export { formatIssue };

@@ -34,7 +34,7 @@ Example:
       const loaded = await loadForTarget(backend, files);
       const issues = [...loaded.issues];
       const validation = loaded.desired ? validate(loaded.desired, await loaded.current()) : undefined;
-      if (validation) issues.push(...validation.issues);
+      if (validation) issues.push(...loaded.relocate(validation.issues));
       printIssues(issues);
       if (!validation || hasErrors(issues)) throw invalidInput(issues);
       const diff = diffStates(validation.merged);

@@ -9,7 +9,11 @@ import { readSources } from "../io.ts";
 
 export interface Loaded {
   desired?: NetworkState;
+  /** With errors: what could still be checked semantically (see LoadResult.partial). */
+  partial?: NetworkState;
   issues: Issue[];
+  /** Gives issues about the combined state their file, line and original path. */
+  relocate(issues: readonly Issue[]): Issue[];
   /** The host as nodenet manages it (dynamic addresses left out); read once, when first asked. */
   current(): Promise<NetworkState>;
 }
@@ -32,7 +36,9 @@ export async function loadForTarget(backend: HostBackend, files: readonly string
   }
   return {
     ...(loaded.state && !hasErrors(loaded.issues) ? { desired: loaded.state } : {}),
+    ...(loaded.partial ? { partial: loaded.partial } : {}),
     issues: loaded.issues,
+    relocate: loaded.relocate,
     current: async () => staticView(await read()),
   };
 }

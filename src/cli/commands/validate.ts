@@ -34,7 +34,9 @@ Example:
       const backend = kernelTarget(flags);
       const loaded = await loadForTarget(backend, files);
       const issues = [...loaded.issues];
-      if (loaded.desired) issues.push(...validate(loaded.desired, await loaded.current(), { allowSameSubnet: Boolean(flags.allowSameSubnet) }).issues);
+      // With schema errors, the rest of the document is still checked, so every problem is reported at once.
+      const checkable = loaded.desired ?? loaded.partial;
+      if (checkable) issues.push(...loaded.relocate(validate(checkable, await loaded.current(), { allowSameSubnet: Boolean(flags.allowSameSubnet) }).issues));
       const failed = hasErrors(issues) || (flags.strict === true && issues.length > 0);
       if (flags.json) out(JSON.stringify({ valid: !failed, issues }, null, 2));
       else printIssues(issues);

@@ -19,7 +19,7 @@
  *      goes only when nothing else (the control plane) is left in it.
  */
 import { existsSync, readdirSync, rmdirSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { run } from "../../host/kernel/exec.ts";
 import { defaultStateDir, resolvConfPath } from "../../host/kernel/paths.ts";
 import { labDir, labNetworkPaths } from "./paths.ts";
@@ -141,9 +141,3 @@ export async function destroyLabNetwork(name: string): Promise<DestroyReport> {
   return report;
 }
 
-/** Labs that have a network state file (for `lab status` without a name). */
-export function listLabNetworks(): string[] {
-  const root = dirname(labDir("x"));
-  if (!existsSync(root)) return [];
-  return readdirSync(root).filter((name) => existsSync(join(labNetworkPaths(name).stateFile)));
-}

@@ -65,4 +65,4 @@ export function dnsmasqArgs(config: DnsmasqConfig): string[] {
 }
 
 /** What dnsmasq logs once its sockets are open. */
-export const DNSMASQ_STARTED = /dnsmasq: started, version/;
+export const DNSMASQ_STARTED = /dnsmasq\[\d+\]: started, version/;

@@ -28,6 +28,15 @@ export function processStartTime(pid: number): number | undefined {
   }
 }
 
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  return !isZombie(pid);
+}
+
 function isZombie(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
@@ -96,7 +105,8 @@ export async function waitForLog(p: LabProcessRecord, ready: RegExp, timeoutMs: 
   for (;;) {
     const log = readLog(p.log);
     if (ready.test(log)) return;
-    if (!isRecordedProcess(p)) throw new Error(`${p.role} (pid ${p.pid}) exited during start-up:\n${log.trim().split("\n").slice(-10).join("\n")}`);
+    // Not isRecordedProcess: /proc/PID/cmdline reads empty while `ip netns exec` execs the program.
+    if (!isRunning(p.pid)) throw new Error(`${p.role} (pid ${p.pid}) exited during start-up:\n${log.trim().split("\n").slice(-10).join("\n")}`);
     if (Date.now() > deadline) throw new Error(`${p.role} (pid ${p.pid}) did not become ready within ${timeoutMs} ms:\n${log.trim().split("\n").slice(-10).join("\n")}`);
     await sleep(20);
   }

@@ -77,7 +77,9 @@ export function mergeInterfaces(desired: readonly Interface[], current: readonly
       // keep a connected route pointing at the port and silently break
       // traffic through the controller.
       for (const family of ["ipv4", "ipv6"] as const) {
-        pm.merged[family] = { enabled: false };
+        // Per-interface kernel settings (forwarding, address generation) are not IP configuration: they stay.
+        const { forwarding, "addr-gen-mode": addrGenMode } = (pm.merged[family] ?? {}) as { forwarding?: boolean; "addr-gen-mode"?: "eui64" | "stable-privacy" };
+        pm.merged[family] = { enabled: false, ...(forwarding !== undefined ? { forwarding } : {}), ...(addrGenMode ? { "addr-gen-mode": addrGenMode } : {}) };
         pm.verify[family] = { enabled: false };
       }
     }

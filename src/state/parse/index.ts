@@ -6,6 +6,7 @@
  */
 import { NetworkStateSchema, type NetworkState } from "../schema/state.ts";
 import { hasErrors, invalid, prefixIssues, type Issue, type IssuePath } from "../issues.ts";
+import { clone } from "../objects.ts";
 import { normaliseAliases } from "./aliases.ts";
 import { readDocuments, type SourceDocument } from "./documents.ts";
 import { openEnvelope, type Envelope } from "./envelope.ts";
@@ -20,7 +21,41 @@ export { keysAt } from "./schema-issues.ts";
 export interface ParseResult {
   /** Present when there were no errors (warnings may exist). */
   state?: NetworkState;
+  /**
+   * With errors: the document without the fields at fault, when that parses —
+   * so that semantic validation can still report every other problem at once.
+   * Never applied.
+   */
+  partial?: NetworkState;
   issues: Issue[];
+}
+
+/** Removes the value at `path` (a key of an object or an entry of a list) from a JSON-like value. */
+function prune(value: unknown, path: readonly PropertyKey[]): void {
+  let node = value as Record<PropertyKey, unknown> | unknown[] | undefined;
+  for (const segment of path.slice(0, -1)) {
+    node = (node as Record<PropertyKey, unknown> | undefined)?.[segment] as typeof node;
+    if (typeof node !== "object" || node === null) return;
+  }
+  const last = path.at(-1);
+  if (last === undefined || !node) return;
+  if (Array.isArray(node) && typeof last === "number") node.splice(last, 1, undefined);
+  else delete (node as Record<PropertyKey, unknown>)[last];
+}
+
+/** What remains of a document once the fields zod refused are taken out (see ParseResult.partial). */
+function partialParse(rest: unknown, issues: readonly { code: string; path: PropertyKey[]; keys?: string[] }[]): NetworkState | undefined {
+  const copy = clone(rest);
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") for (const key of issue.keys ?? []) prune(copy, [...issue.path, key]);
+    else if (issue.path.length > 1) prune(copy, issue.path);
+    else return undefined;
+  }
+  // Holes left in lists (removed entries) are dropped.
+  const ifaces = (copy as { interfaces?: unknown[] } | undefined)?.interfaces;
+  if (Array.isArray(ifaces)) (copy as { interfaces: unknown[] }).interfaces = ifaces.filter((i) => i !== undefined);
+  const again = NetworkStateSchema.safeParse(copy);
+  return again.success ? again.data : undefined;
 }
 
 /** Parses one plain state value (not a policy; render captures first). */
@@ -47,7 +82,8 @@ export function parseState(value: unknown): ParseResult {
   const parsed = NetworkStateSchema.safeParse(rest, { reportInput: true });
   if (!parsed.success) {
     issues.push(...schemaIssues(NetworkStateSchema, parsed.error.issues, mapPath));
-    return { issues };
+    const partial = partialParse(rest, parsed.error.issues as { code: string; path: PropertyKey[]; keys?: string[] }[]);
+    return partial ? { issues, partial } : { issues };
   }
   return hasErrors(issues) ? { issues } : { state: parsed.data, issues };
 }

@@ -4,7 +4,10 @@
  * change, each in a fresh namespace, measured in the same run. Also the time of
  * a no-op re-apply and of `nodenet show` on the result.
  *
- *   node bench/apply-scale.ts [N…]        (default: 100 1000)
+ *   node bench/apply-scale.ts [--reps R] [N…]     (default: 3 repetitions of 100 and 1000)
+ *
+ * Each figure is the median of R runs, each in fresh namespaces (these
+ * machines are shared and noisy; the ratio is what to read).
  *
  * Addresses are IPv6 from 2001:db8::/32: the IPv4 documentation ranges hold
  * only three /24s, not a thousand subnets.
@@ -62,8 +65,13 @@ async function withNamespace<T>(label: string, fn: (ns: string) => Promise<T>): 
   } finally {
     await exec("ip", ["netns", "delete", ns]).catch(() => undefined);
     rmSync(`/run/nodenet/netns-${ns}`, { recursive: true, force: true });
+    // The kernel tears a namespace's links down in the background; let it
+    // finish before the next measurement, which it would otherwise slow.
+    await new Promise((r) => setTimeout(r, settleMs));
   }
 }
+
+let settleMs = 2000;
 
 interface Row {
   n: number;
@@ -73,7 +81,22 @@ interface Row {
   showMs: number;
 }
 
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function measureMedian(n: number, dir: string, reps: number): Promise<Row> {
+  const runs: Row[] = [];
+  for (let i = 0; i < reps; i++) runs.push(await measure(n, dir));
+  return {
+    n,
+    ipBatchMs: median(runs.map((r) => r.ipBatchMs)),
+    applyMs: median(runs.map((r) => r.applyMs)),
+    noopMs: median(runs.map((r) => r.noopMs)),
+    showMs: median(runs.map((r) => r.showMs)),
+  };
+}
+
 async function measure(n: number, dir: string): Promise<Row> {
+  settleMs = 1000 + n * 4;
   const batchFile = join(dir, `batch-${n}`);
   const stateFile = join(dir, `state-${n}.yml`);
   writeFileSync(batchFile, ipBatch(n));
@@ -90,18 +113,21 @@ async function measure(n: number, dir: string): Promise<Row> {
   });
 }
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const args = process.argv.slice(2);
+const repsFlag = args.indexOf("--reps");
+const reps = repsFlag >= 0 ? Math.max(1, Number(args[repsFlag + 1])) : 3;
+const sizes = args.filter((a, i) => i !== repsFlag && i !== repsFlag + 1).map(Number).filter((n) => n > 0);
 const dir = mkdtempSync(join(tmpdir(), "nodenet-bench-"));
 try {
   const rows: Row[] = [];
-  for (const n of sizes.length ? sizes : [100, 1000]) rows.push(await measure(n, dir));
+  for (const n of sizes.length ? sizes : [100, 1000]) rows.push(await measureMedian(n, dir, reps));
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   console.log("| bridges (+veth, +address) | ip -batch | nodenet apply | ratio | no-op re-apply | nodenet show |");
   console.log("|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {
     console.log(`| ${r.n} | ${s(r.ipBatchMs)} | ${s(r.applyMs)} | ${(r.applyMs / r.ipBatchMs).toFixed(2)}× | ${s(r.noopMs)} | ${s(r.showMs)} |`);
   }
-  console.log("\nnodenet times are whole CLI runs (process start, validation, plan, checkpoint, batch, read-back verification).");
+  console.log(`\nMedians of ${reps} runs. nodenet times are whole CLI runs: process start (~0.3 s), parsing, validation, plan, checkpoint, batch, read-back verification.`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

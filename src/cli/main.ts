@@ -7,6 +7,7 @@ import { exitCodeOf, NodenetError } from "../errors.ts";
 import { registerApply } from "./commands/apply.ts";
 import { registerCheckpointCommands } from "./commands/checkpoint.ts";
 import { registerDiff } from "./commands/diff.ts";
+import { registerLab } from "./commands/lab.ts";
 import { registerPolicy } from "./commands/policy.ts";
 import { registerShow } from "./commands/show.ts";
 import { registerValidate } from "./commands/validate.ts";
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerApply(program);
   registerCheckpointCommands(program);
   registerPolicy(program);
+  registerLab(program);
   program.addHelpText(
     "after",
     `

@@ -3,7 +3,7 @@ export interface ProbeSettings {
   gateway: { enabled: boolean; timeoutMs: number };
   dns: { enabled: boolean; timeoutMs: number; name: string };
   /** Extra TCP targets that must accept a connection (the cluster adds the API server). */
-  tcp: { host: string; port: number; timeoutMs: number }[];
+  tcp: { host: string; port: number; timeoutMs: number; /** What the target is, for messages ("API server"). */ name?: string }[];
 }
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 20_000;
@@ -21,7 +21,7 @@ export type ProbeTarget =
   /** The default route vanished: nothing to ping, which is itself the failure. */
   | { kind: "gateway-missing"; address: string; iface: string; family: 4 | 6; timeoutMs: number }
   | { kind: "dns"; server: string; name: string; timeoutMs: number }
-  | { kind: "tcp"; host: string; port: number; timeoutMs: number };
+  | { kind: "tcp"; host: string; port: number; timeoutMs: number; name?: string };
 
 export interface ProbeResult {
   target: ProbeTarget;
@@ -39,7 +39,7 @@ export function describeTarget(t: ProbeTarget): string {
     case "dns":
       return `DNS server ${t.server}`;
     case "tcp":
-      return `TCP ${t.host.includes(":") ? `[${t.host}]` : t.host}:${t.port}`;
+      return `${t.name ?? "TCP"} ${t.host.includes(":") ? `[${t.host}]` : t.host}:${t.port}`;
   }
 }
 

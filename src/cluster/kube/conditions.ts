@@ -55,6 +55,6 @@ export function setConditions(conditions: readonly Condition[] | undefined, upda
  */
 export function sameConditions(a: readonly Condition[] | undefined, b: readonly Condition[] | undefined): boolean {
   const strip = (list: readonly Condition[] | undefined) =>
-    [...(list ?? [])].map(({ lastHeartbeatTime: _, ...rest }) => rest).sort((x, y) => (x.type < y.type ? -1 : x.type > y.type ? 1 : 0));
+    [...(list ?? [])].map((c) => JSON.stringify([c.type, c.status, c.reason ?? "", c.message ?? "", c.lastTransitionTime ?? ""])).sort();
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }

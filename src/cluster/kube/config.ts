@@ -8,7 +8,8 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig } from "@kubernetes/client-node";
+import { RawObjectApi } from "./raw.ts";
 
 export type KubeconfigSource = { kind: "file"; path: string } | { kind: "in-cluster" };
 
@@ -38,8 +39,8 @@ export interface Kube {
   custom: CustomObjectsApi;
   coordination: CoordinationV1Api;
   events: EventsV1Api;
-  /** Generic client for manifests of any kind (server-side apply of deploy/). */
-  objects: KubernetesObjectApi;
+  /** Objects of any kind as plain JSON (server-side apply of deploy/ and the CRDs). */
+  objects: RawObjectApi;
 }
 
 export function createKube(config: KubeConfig): Kube {
@@ -49,7 +50,7 @@ export function createKube(config: KubeConfig): Kube {
     custom: config.makeApiClient(CustomObjectsApi),
     coordination: config.makeApiClient(CoordinationV1Api),
     events: config.makeApiClient(EventsV1Api),
-    objects: KubernetesObjectApi.makeApiClient(config),
+    objects: RawObjectApi.fromConfig(config),
   };
 }
 

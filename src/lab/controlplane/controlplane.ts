@@ -183,10 +183,9 @@ async function stopProcesses(cp: ControlPlane): Promise<void> {
  * Stops every process of `cp` (recorded ones in reverse start order, then any
  * stray started from its directory). Idempotent. Leaves the files.
  */
-export async function stopControlPlane(cp: Pick<ControlPlane, "dir" | "binDir" | "processes">): Promise<void> {
+export async function stopControlPlane(cp: Pick<ControlPlane, "dir" | "processes">): Promise<void> {
   for (const record of [...cp.processes].reverse()) await stopProcess(record);
-  const binaries = COMPONENTS.map((c) => join(cp.binDir, c));
-  for (const stray of findStrays(cp.dir, binaries)) await stopProcess(stray);
+  for (const stray of findStrays(cp.dir, COMPONENTS)) await stopProcess(stray);
   cp.processes = [];
 }
 

@@ -106,17 +106,18 @@ export async function killProcess(record: ProcessRecord): Promise<void> {
 }
 
 /**
- * Processes running one of `binaries` with an argument under `dir`: what a
- * crash left behind between spawning a process and recording it.
+ * Processes whose executable is named one of `names` and that have an
+ * argument under `dir`: what a crash left behind between spawning a process
+ * and recording it (or a lost state file).
  */
-export function findStrays(dir: string, binaries: readonly string[]): ProcessRecord[] {
+export function findStrays(dir: string, names: readonly string[]): ProcessRecord[] {
   const strays: ProcessRecord[] = [];
   const prefix = dir.endsWith("/") ? dir : `${dir}/`;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     const exe = exeOf(pid);
-    if (!exe || !binaries.includes(exe)) continue;
+    if (!exe || !names.includes(exe.slice(exe.lastIndexOf("/") + 1))) continue;
     let args: string[];
     try {
       args = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").filter(Boolean);

@@ -11,22 +11,23 @@
  * at any point. A failure destroys what was made unless `keepOnFailure`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { NodenetError } from "../../errors.ts";
 import { ip, inNetns, run } from "../../host/kernel/exec.ts";
 import { KernelBackend } from "../../host/kernel/backend.ts";
 import { defaultStateDir, resolvConfPath } from "../../host/kernel/paths.ts";
-import { defaultProbeSettings, type ProbeSettings } from "../../probe/types.ts";
+import { runProbes } from "../../probe/runner.ts";
+import { defaultProbeSettings, describeFailure } from "../../probe/types.ts";
 import { applyState } from "../../txn/transaction.ts";
 import { destroyLabNetwork } from "./destroy.ts";
-import { DNSMASQ_STARTED, dnsmasqLines, type DnsmasqConfig } from "./dnsmasq.ts";
+import { DNSMASQ_STARTED, dnsmasqLines } from "./dnsmasq.ts";
 import { labNetworkPaths, type LabNetworkPaths } from "./paths.ts";
 import {
-  edgeBatch, labNamespacePattern, labNamespaces, nodeBatch, nodeDesiredState, planLabNetwork, routerBatch, switchBatch,
+  edgeBatch, labDnsmasqConfig, labNamespacePattern, labNamespaces, nodeBatch, nodeDesiredState, planLabNetwork, routerBatch, switchBatch,
   type LabNetworkPlan, type LabNodePlan,
 } from "./plan.ts";
 import { startDetached, waitForLog } from "./processes.ts";
 import { readRecord, RecordWriter, type LabNetworkRecord, type LabProcessRecord, type LabProcessRole } from "./record.ts";
-import { dirname } from "node:path";
 
 export interface CreateLabNetworkOptions {
   name: string;
@@ -100,47 +101,22 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
   if (failed) throw failed.reason;
 }
 
-export function labDnsmasqConfig(plan: LabNetworkPlan, paths: LabNetworkPaths): DnsmasqConfig {
-  const m = plan.management;
-  return {
-    interfaces: [m.routerIface, plan.data.routerIface],
-    dhcp: {
-      range: plan.dhcp.range,
-      netmask: plan.dhcp.netmask,
-      leaseTime: plan.dhcp.leaseTime,
-      router: m.gateway,
-      dns: m.gateway,
-      hosts: plan.nodes.map((n) => ({ mac: n.nics[0].mac, address: n.address, name: n.name })),
-    },
-    domain: plan.domain,
-    records: {
-      // nodenet's DNS probe asks for `localhost` by default.
-      localhost: "127.0.0.1",
-      [plan.api.hostname]: plan.api.address,
-      [`router.${plan.domain}`]: m.gateway,
-      ...Object.fromEntries(plan.nodes.map((n) => [n.fqdn, n.address])),
-    },
-    authoritativeForAll: true,
-    leaseFile: paths.dnsmasqLeases,
-    pidFile: paths.dnsmasqPid,
-    logQueries: false,
-  };
-}
-
-/** The probes a node's initial configuration must pass: gateway, DNS, and the API server's edge. */
-export function nodeProbes(plan: LabNetworkPlan): ProbeSettings {
-  const probes = defaultProbeSettings();
-  return { ...probes, gateway: { ...probes.gateway, timeoutMs: 10_000 }, dns: { ...probes.dns, timeoutMs: 10_000 }, tcp: [{ host: plan.api.address, port: plan.api.port, timeoutMs: 10_000 }] };
-}
-
+/**
+ * nodenet configures the node as it would any host: DHCP on eth0 with its
+ * gateway and DNS probes. The API path is checked afterwards, not as an apply
+ * probe: it cannot work before eth0 has an address, and a probe that fails
+ * before the change is skipped after it (and costs the baseline's retries).
+ */
 async function configureNode(plan: LabNetworkPlan, node: LabNodePlan): Promise<string> {
   const backend = new KernelBackend({ netns: node.netns });
-  await applyState(backend, nodeDesiredState(), { probes: nodeProbes(plan), timeoutSeconds: 60 });
+  await applyState(backend, nodeDesiredState(), { probes: defaultProbeSettings(), timeoutSeconds: 60 });
   const { stdout } = await ip(node.netns, ["-json", "-4", "address", "show", "dev", "eth0"]);
   const addresses = (JSON.parse(stdout) as { addr_info?: { local: string }[] }[]).flatMap((l) => l.addr_info ?? []).map((a) => a.local);
   if (!addresses.includes(node.address)) {
     throw new Error(`${node.name}: DHCP gave eth0 ${addresses.join(", ") || "no address"}, not its reserved ${node.address}`);
   }
+  const [api] = await runProbes(node.netns, [{ kind: "tcp", host: plan.api.address, port: plan.api.port, timeoutMs: 5000 }]);
+  if (!api?.ok) throw new Error(`${node.name}: ${api ? describeFailure(api) : "API probe did not run"}`);
   return node.address;
 }
 
@@ -195,7 +171,7 @@ export async function createLabNetwork(options: CreateLabNetworkOptions): Promis
     ]);
     emit({ type: "addressed", ms: ms() });
 
-    writeFileSync(paths.dnsmasqConf, `# lab ${plan.name}: DHCP and DNS on the management and data segments (written by nodenet)\n${dnsmasqLines(labDnsmasqConfig(plan, paths)).join("\n")}\n`);
+    writeFileSync(paths.dnsmasqConf, `# lab ${plan.name}: DHCP and DNS on the management and data segments (written by nodenet)\n${dnsmasqLines(labDnsmasqConfig(plan, { leaseFile: paths.dnsmasqLeases, pidFile: paths.dnsmasqPid })).join("\n")}\n`);
     const startService = async (role: LabProcessRole, argv: string[], netns: string | undefined, ready: RegExp): Promise<LabProcessRecord> => {
       const record = startDetached({ role, argv, ...(netns ? { netns } : {}), log: paths.log(role), onSpawned: (r) => recorder.addProcess(r) });
       await waitForLog(record, ready, 10_000);

@@ -22,7 +22,7 @@ import { rmSync, statSync } from "node:fs";
 
 export type Endpoint = { kind: "tcp"; host: string; port: number } | { kind: "unix"; path: string };
 
-/** `tcp:HOST:PORT`, `tcp:[V6]:PORT` or `unix:/path`. */
+/** `tcp:HOST:PORT`, `tcp:[V6]:PORT` or `unix:/path` (port 0: any free port, for tests). */
 export function parseEndpoint(text: string): Endpoint {
   if (text.startsWith("unix:")) {
     const path = text.slice(5);
@@ -31,7 +31,7 @@ export function parseEndpoint(text: string): Endpoint {
   }
   const m = /^tcp:(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port < 1 || port > 65535) throw new Error(`endpoint must be tcp:HOST:PORT or unix:/path, not "${text}"`);
+  if (!m || port < 0 || port > 65535) throw new Error(`endpoint must be tcp:HOST:PORT or unix:/path, not "${text}"`);
   return { kind: "tcp", host: (m[1] ?? m[2])!, port };
 }
 
@@ -40,6 +40,8 @@ export function formatEndpoint(e: Endpoint): string {
 }
 
 export interface Forwarder {
+  /** Where it listens (with the port the kernel chose for `tcp:HOST:0`). */
+  listening(): Endpoint;
   close(): Promise<void>;
   /** Connections being relayed now. */
   active(): number;
@@ -134,7 +136,9 @@ export function startForwarder(listen: Endpoint, target: Endpoint, options: { lo
     server.once("error", reject);
     const ready = () => {
       server.off("error", reject);
+      const bound = server.address();
       resolve({
+        listening: () => (listen.kind === "tcp" && bound && typeof bound === "object" ? { ...listen, port: bound.port } : listen),
         active: () => Math.floor(sockets.size / 2),
         close: () =>
           new Promise<void>((r) => {

@@ -3,10 +3,10 @@
  * DNS, a control-plane edge that relays to the host's API server, and node
  * namespaces whose eth0 nodenet configures by DHCP. See plan.ts for the layout.
  */
-export { createLabNetwork, describeLabNetworkEvent, labDnsmasqConfig, nodeProbes, type CreateLabNetworkOptions, type LabNetwork, type LabNetworkEvent } from "./create.ts";
+export { createLabNetwork, describeLabNetworkEvent, type CreateLabNetworkOptions, type LabNetwork, type LabNetworkEvent } from "./create.ts";
 export { destroyLabNetwork, type DestroyReport } from "./destroy.ts";
 export { checkApiReachable, execInNode, labPlan, labTargetNetns, setNodeCable } from "./node.ts";
 export { labDir, labNetworkPaths, labsRoot, type LabNetworkPaths } from "./paths.ts";
-export { checkLabName, labNamespacePattern, labNamespaces, MAX_NODES, nodeDesiredState, nodeName, nodeNetns, planLabNetwork, type LabNetworkPlan, type LabNodePlan } from "./plan.ts";
+export { checkLabName, labDnsmasqConfig, labNamespacePattern, labNamespaces, MAX_NODES, nodeDesiredState, nodeName, nodeNetns, planLabNetwork, type LabNetworkPlan, type LabNodePlan } from "./plan.ts";
 export type { LabNetworkRecord, LabProcessRecord, LabProcessRole } from "./record.ts";
 export { formatLabNetworkStatus, labNetworkStatus, listLabNetworks, type LabNetworkStatus, type LabNodeStatus, type LabProcessStatus } from "./status.ts";

@@ -40,8 +40,8 @@ export function labTargetNetns(lab: string, target: string): string {
  * Resolves to the command's exit status; a command killed by a signal gives
  * 128 + the signal number, as shells report it.
  */
-export function execInNode(lab: string, target: string, argv: readonly string[]): Promise<number> {
-  if (!argv.length) return Promise.reject(new NodenetError("invalid-input", "no command given to run in the node"));
+export async function execInNode(lab: string, target: string, argv: readonly string[]): Promise<number> {
+  if (!argv.length) throw new NodenetError("invalid-input", "no command given to run in the node");
   const netns = labTargetNetns(lab, target);
   return new Promise((resolve, reject) => {
     const child = spawn("ip", ["netns", "exec", netns, ...argv], { stdio: "inherit" });

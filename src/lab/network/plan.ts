@@ -14,6 +14,7 @@
  */
 import { NodenetError } from "../../errors.ts";
 import type { NetworkState } from "../../state/schema/state.ts";
+import type { DnsmasqConfig } from "./dnsmasq.ts";
 
 export const MAX_NODES = 99;
 
@@ -190,5 +191,33 @@ export function nodeDesiredState(): NetworkState {
       { name: "eth0", type: "ethernet", state: "up", ipv4: { enabled: true, dhcp: true } },
       { name: "eth1", type: "ethernet", state: "up" },
     ],
+  };
+}
+
+/** The router's dnsmasq: DHCP on the management segment (fixed leases by MAC), DNS for the lab's names on both segments, no upstream. */
+export function labDnsmasqConfig(plan: LabNetworkPlan, files: { leaseFile: string; pidFile: string }): DnsmasqConfig {
+  const m = plan.management;
+  return {
+    interfaces: [m.routerIface, plan.data.routerIface],
+    dhcp: {
+      range: plan.dhcp.range,
+      netmask: plan.dhcp.netmask,
+      leaseTime: plan.dhcp.leaseTime,
+      router: m.gateway,
+      dns: m.gateway,
+      hosts: plan.nodes.map((n) => ({ mac: n.nics[0].mac, address: n.address, name: n.name })),
+    },
+    domain: plan.domain,
+    records: {
+      // nodenet's DNS probe asks for `localhost` by default.
+      localhost: "127.0.0.1",
+      [plan.api.hostname]: plan.api.address,
+      [`router.${plan.domain}`]: m.gateway,
+      ...Object.fromEntries(plan.nodes.map((n) => [n.fqdn, n.address])),
+    },
+    authoritativeForAll: true,
+    leaseFile: files.leaseFile,
+    pidFile: files.pidFile,
+    logQueries: false,
   };
 }

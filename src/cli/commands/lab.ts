@@ -1,0 +1,98 @@
+import type { Command } from "commander";
+import { NodenetError } from "../../errors.ts";
+import { labDown, labStatus, labUp } from "../../lab/lab.ts";
+import { DEFAULT_LAB, listLabs, readLabState } from "../../lab/state.ts";
+import { err, out } from "../io.ts";
+
+interface NameFlag {
+  name: string;
+}
+
+const nameOption = ["--name <lab>", "the lab's name (default $NODENET_LAB or \"nodenet\")"] as const;
+const defaultName = () => process.env.NODENET_LAB || DEFAULT_LAB;
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new NodenetError("invalid-input", `--nodes takes a whole number ≥ 0, not "${value}"`);
+  return n;
+}
+
+export function registerLab(program: Command): void {
+  const lab = program
+    .command("lab")
+    .description("a whole nodenet system on this machine: a Kubernetes control plane on 127.0.0.1 (and, soon, simulated nodes)");
+
+  lab
+    .command("up")
+    .description("start the lab (or reuse it if it runs) and print how to reach it")
+    .option(...nameOption)
+    .option("--nodes <n>", "simulated nodes (0: the control plane alone)", wholeNumber, 0)
+    .addHelpText(
+      "after",
+      `
+The first run builds the control plane from Go modules (8–15 minutes on 2
+cores); later runs start in seconds. State and files live in
+/run/nodenet/lab/NAME ($NODENET_LAB_ROOT); \`nodenet lab down\` removes them.
+
+Example:
+  nodenet lab up --nodes 0
+  kubectl --kubeconfig "$(nodenet lab kubeconfig)" get nncp,nnce,nns`,
+    )
+    .action(async (flags: NameFlag & { nodes: number }) => {
+      const name = flags.name ?? defaultName();
+      const t0 = Date.now();
+      const result = await labUp({ name, nodes: flags.nodes, progress: (m) => err(`[lab ${name} ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`) });
+      const cp = result.state.controlPlane!;
+      out(`lab "${name}" is ${result.reused ? "already up" : "up"} (${result.seconds.toFixed(1)}s): API server ${cp.server}`);
+      out(`  export KUBECONFIG=${cp.kubeconfigs.admin}`);
+      out("  kubectl get nncp,nnce,nns");
+    });
+
+  lab
+    .command("down")
+    .description("stop every process of the lab and remove every file it made (also after a crash)")
+    .option(...nameOption)
+    .action(async (flags: NameFlag) => {
+      const name = flags.name ?? defaultName();
+      const existed = await labDown(name, { progress: (m) => err(`[lab ${name}] ${m}`) });
+      out(existed ? `lab "${name}" is down` : `no lab "${name}" (nothing to do)`);
+    });
+
+  lab
+    .command("kubeconfig")
+    .description("print the path of the lab's admin kubeconfig")
+    .option(...nameOption)
+    .action((flags: NameFlag) => {
+      const name = flags.name ?? defaultName();
+      const path = readLabState(name)?.controlPlane?.kubeconfigs.admin;
+      if (!path) throw new NodenetError("invalid-input", `no lab "${name}" is running; start it with \`nodenet lab up --name ${name}\``);
+      out(path);
+    });
+
+  lab
+    .command("status")
+    .description("the lab's control plane, processes and nodes")
+    .option(...nameOption)
+    .option("--json", "print JSON")
+    .action(async (flags: Partial<NameFlag> & { json?: boolean }) => {
+      const names = flags.name ? [flags.name] : listLabs().length ? listLabs() : [defaultName()];
+      const statuses = [];
+      for (const name of names) statuses.push((await labStatus(name)) ?? { name, running: false });
+      if (flags.json) {
+        out(JSON.stringify(flags.name ? statuses[0] : statuses, null, 2));
+        return;
+      }
+      for (const s of statuses) {
+        if (!("dir" in s)) {
+          out(`lab "${s.name}": not running`);
+          continue;
+        }
+        out(`lab "${s.name}": ${s.healthy ? "healthy" : "NOT healthy (run `nodenet lab down` and `lab up` again)"}`);
+        if (s.server) out(`  API server  ${s.server}`);
+        if (s.kubeconfig) out(`  kubeconfig  ${s.kubeconfig}`);
+        out(`  directory   ${s.dir}`);
+        for (const p of s.processes) out(`  ${p.running ? "running" : "STOPPED"} ${p.name.padEnd(24)} pid ${String(p.pid).padEnd(8)} log ${p.log}`);
+        out(`  nodes       ${s.nodes.summary}`);
+      }
+    });
+}

@@ -20,9 +20,9 @@ export interface Lock {
   release(): void;
 }
 
-export function acquireLock(stateDir: string, description: string): Lock {
+export function acquireLock(stateDir: string, description: string, file = "apply.lock"): Lock {
   mkdirSync(stateDir, { recursive: true });
-  const path = join(stateDir, "apply.lock");
+  const path = join(stateDir, file);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(path, String(process.pid), { flag: "wx" });

@@ -10,6 +10,10 @@ export const NodeStateStatusSchema = z
     handlerNmstateVersion: z.string().optional(),
     hostNetworkManagerVersion: z.string().optional(),
     lastSuccessfulUpdateTime: dateTime().optional(),
+    truncated: z
+      .object({ reason: z.string(), fullBytes: z.int(), interfaces: z.int() })
+      .optional()
+      .describe("nodenet extension: set when the full state is too large for one API object and currentState is a summary (see docs)."),
   })
   .describe("NodeNetworkStateStatus is the status of the NodeNetworkState of a specific node");
 export type NodeStateStatus = z.infer<typeof NodeStateStatusSchema>;

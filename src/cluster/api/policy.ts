@@ -92,6 +92,17 @@ export const PolicyStatusSchema = z
       .record(z.string(), z.int())
       .optional()
       .describe("UnavailableNodeCountMap represents the total number of potentially unavailable nodes that are processing a NodeNetworkConfigurationPolicy per Generation (Map Key)"),
+    rolloutSlots: z
+      .array(
+        z.object({
+          node: z.string().max(253),
+          generation: z.int(),
+          since: dateTime(),
+        }),
+      )
+      .max(10000)
+      .optional()
+      .describe("nodenet extension: the nodes holding one of the policy's maxUnavailable slots (applying or failed), written by the handlers with optimistic concurrency."),
   })
   .describe("NodeNetworkConfigurationPolicyStatus defines the observed state of NodeNetworkConfigurationPolicy");
 export type PolicyStatus = z.infer<typeof PolicyStatusSchema>;

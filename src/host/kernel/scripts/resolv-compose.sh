@@ -22,4 +22,6 @@ tmp="$out.nodenet.$$"
       if (options != "") print "options" options
     }'
 } > "$tmp"
-mv "$tmp" "$out"
+# In place, not rename: inside `ip netns exec` the file is a bind mount, which cannot be replaced.
+cat "$tmp" > "$out"
+rm -f "$tmp"

@@ -1,0 +1,35 @@
+/** Everything a reconcile needs, passed in (no module-level client, queue or logger). */
+import type { HostBackend } from "../../host/backend.ts";
+import type { Enactment } from "../api/enactment.ts";
+import type { Policy } from "../api/policy.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import type { Node } from "../kube/nodes.ts";
+import type { DriftGuard } from "./drift-guard.ts";
+import type { EnactmentStore } from "./enactments.ts";
+import type { HandlerMetrics } from "./metrics.ts";
+import type { ApiEndpoint } from "./probes.ts";
+import type { RolloutContext } from "./rollout.ts";
+
+export interface HandlerContext {
+  nodeName: string;
+  backend: HostBackend;
+  node(): Node | undefined;
+  policy(name: string): Policy | undefined;
+  /** This node's enactment for a policy, from the informer cache. */
+  enactment(policy: string): Enactment | undefined;
+  enactments: EnactmentStore;
+  rollout: RolloutContext;
+  events: EventRecorder;
+  metrics: HandlerMetrics;
+  api: ApiEndpoint | undefined;
+  probeTimeoutMs: number;
+  /** Seconds before an uncommitted change is rolled back even if this process dies. */
+  applyTimeoutSeconds: number;
+  version: string;
+  /** Policies the drift detector asked to check. */
+  driftSuspects: Set<string>;
+  driftGuard(policy: string): DriftGuard;
+  /** Transient-failure retries per policy generation. */
+  retries: Map<string, { generation: number; attempts: number }>;
+  log(message: string): void;
+}

@@ -1,0 +1,151 @@
+/**
+ * Reconciles one policy on this node. Reads fresh state, decides, acts, and
+ * always leaves the enactment saying what happened. Returns when to look
+ * again, if ever.
+ *
+ *   not selected / deleted        → remove the enactment, free a slot
+ *   rendered + validated          → nothing to change? Available (no slot needed)
+ *   otherwise                     → take a slot (Pending while none is free,
+ *                                    Aborted when failed nodes hold them all)
+ *                                 → Progressing → apply (verify, probes, rollback)
+ *                                 → Available (slot freed) | Failing (slot kept)
+ *
+ * Transient failures (busy host, kernel error, slow verification) are retried
+ * a few times with backoff; invalid input never; a failed probe is not
+ * retried: it is the canary that stops the rollout.
+ */
+import { NodenetError } from "../../errors.ts";
+import { staticView } from "../../host/backend.ts";
+import { describeTarget } from "../../probe/types.ts";
+import { formatIssue, hasErrors } from "../../state/issues.ts";
+import { plan } from "../../state/plan/index.ts";
+import { validate } from "../../state/validate/index.ts";
+import { applyState } from "../../txn/transaction.ts";
+import type { Enactment } from "../api/enactment.ts";
+import { currentPhase, type EnactmentPhase } from "./enactment-conditions.ts";
+import type { HandlerContext } from "./context.ts";
+import { probeSettingsFor } from "./probes.ts";
+import type { ReconcileResult } from "./queue.ts";
+import { releaseSlots, takeSlot } from "./rollout.ts";
+import { renderForNode } from "./render.ts";
+import { selects } from "./selection.ts";
+
+const RETRY_DELAYS_MS = [5_000, 15_000, 45_000];
+const TRANSIENT = new Set(["busy", "checkpoint-pending", "backend-failed", "verification-failed"]);
+
+function regarding(enactment: Enactment) {
+  return { apiVersion: "nmstate.io/v1beta1", kind: "NodeNetworkConfigurationEnactment", name: enactment.metadata.name, ...(enactment.metadata.uid ? { uid: enactment.metadata.uid } : {}) };
+}
+
+export async function reconcilePolicy(ctx: HandlerContext, name: string): Promise<ReconcileResult> {
+  const node = ctx.node();
+  if (!node) return { requeueAfterMs: 2_000 };
+  const policy = ctx.policy(name);
+  const cached = ctx.enactment(name);
+  if (!policy || policy.metadata.deletionTimestamp || !selects(policy.spec?.nodeSelector, node.metadata.labels)) {
+    ctx.driftSuspects.delete(name);
+    if (cached) {
+      await ctx.enactments.remove(ctx.nodeName, name);
+      ctx.log(`${name}: ${policy ? "no longer selects this node" : "deleted"}; enactment removed`);
+    }
+    if (policy) await releaseSlots(ctx.rollout, name, ctx.nodeName);
+    return {};
+  }
+
+  const generation = policy.metadata.generation ?? 1;
+  let enactment = cached ?? (await ctx.enactments.ensure(node, name));
+  const phase = currentPhase(enactment.status?.conditions);
+  const sameGeneration = enactment.status?.policyGeneration === generation;
+  const drifted = ctx.driftSuspects.delete(name);
+  const retry = ctx.retries.get(name);
+  if (retry && retry.generation !== generation) ctx.retries.delete(name);
+  const retrying = retry?.generation === generation && phase === "Progressing";
+  if (sameGeneration && (phase === "Aborted" || phase === "Failing")) return {};
+  if (sameGeneration && phase === "Available" && !drifted) return {};
+
+  const status = (p: EnactmentPhase, fields = {}) => ctx.enactments.setStatus(enactment, p, { policyGeneration: generation, ...fields }).then((e) => (enactment = e));
+
+  const snapshot = await ctx.backend.read();
+  const rendered = renderForNode(policy, enactment, snapshot.state, ctx.version);
+  if (!rendered.ok) {
+    await status({ phase: "Failing", message: rendered.message });
+    await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "FailedToConfigure", action: "Render", note: rendered.message.slice(0, 1000) });
+    ctx.metrics.applies.inc({ result: "invalid" });
+    return {};
+  }
+  const fields = { desiredState: rendered.rendered as Record<string, unknown>, capturedStates: rendered.capturedStates, desiredStateMetaInfo: { time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), version: ctx.version } };
+  const validation = validate(rendered.desired, staticView(snapshot));
+  if (hasErrors(validation.issues)) {
+    const message = `the desired state is invalid for this node: ${validation.issues.filter((i) => i.severity === "error").map(formatIssue).join("; ")}`;
+    await status({ phase: "Failing", message }, fields);
+    await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "FailedToConfigure", action: "Validate", note: message.slice(0, 1000) });
+    ctx.metrics.applies.inc({ result: "invalid" });
+    return {};
+  }
+  if (plan(validation.merged).length === 0) {
+    // The node already is as declared: nothing to risk, no slot needed.
+    await status({ phase: "Available", message: "successfully reconciled" }, fields);
+    await releaseSlots(ctx.rollout, name, ctx.nodeName);
+    ctx.metrics.applies.inc({ result: "noop" });
+    return {};
+  }
+
+  const correcting = drifted && sameGeneration && phase === "Available";
+  if (correcting) {
+    if (!ctx.driftGuard(name).tryCorrect(Date.now())) {
+      const message = `the host keeps drifting from this policy (${ctx.driftGuard(name).recent} corrections within minutes): something else is changing it; nodenet stopped re-applying — find the other actor, then re-apply the policy`;
+      await status({ phase: "Failing", message }, fields);
+      await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "DriftRecurring", action: "DriftCorrection", note: message });
+      ctx.metrics.driftCorrections.inc({ result: "refused" });
+      return {};
+    }
+  } else if (!retrying) {
+    const decision = await takeSlot(ctx.rollout, name, ctx.nodeName);
+    if (decision.kind === "wait") {
+      await status({ phase: "Pending", message: `Waiting for progressing nodes to finish (${decision.holders.join(", ")}): maxUnavailable reached` }, fields);
+      return { requeueAfterMs: 3_000 };
+    }
+    if (decision.kind === "abort") {
+      const message = `rollout stopped: the policy failed on ${decision.failed.join(", ") || "other nodes"}, which hold every maxUnavailable slot`;
+      await status({ phase: "Aborted", message }, fields);
+      await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "ConfigurationAborted", action: "Apply", note: message });
+      return {};
+    }
+  }
+
+  await status({ phase: "Progressing", message: correcting ? "Correcting drift: re-applying the desired state" : "Applying desired state" }, fields);
+  try {
+    const result = await applyState(ctx.backend, rendered.desired, {
+      probes: probeSettingsFor(policy.spec?.probes, ctx.api, ctx.probeTimeoutMs),
+      timeoutSeconds: ctx.applyTimeoutSeconds,
+    });
+    for (const p of result.probes) ctx.metrics.probeDuration.observe({ probe: p.target.kind, result: p.ok ? "ok" : "failed" }, p.elapsedMs / 1000);
+    await status({ phase: "Available", message: "successfully reconciled" }, { ...fields, ...(result.revert ? { revertState: result.revert as Record<string, unknown> } : {}) });
+    ctx.retries.delete(name);
+    await releaseSlots(ctx.rollout, name, ctx.nodeName);
+    ctx.metrics.applies.inc({ result: "success" });
+    if (correcting) ctx.metrics.driftCorrections.inc({ result: "corrected" });
+    const note = correcting
+      ? `drift corrected on ${ctx.nodeName}: ${result.diff.interfaces.map((i) => i.name).join(", ") || "routes/DNS"} restored in ${result.operations.length} operations`
+      : `applied ${result.operations.length} operations on ${ctx.nodeName}; probes passed: ${result.probes.map((p) => describeTarget(p.target)).join(", ") || "none"}`;
+    await ctx.events.record({ regarding: regarding(enactment), type: "Normal", reason: correcting ? "DriftCorrected" : "SuccessfullyConfigured", action: "Apply", note });
+    return {};
+  } catch (error) {
+    const failure = error instanceof NodenetError ? error : new NodenetError("bug", error instanceof Error ? error.message : String(error), { cause: error });
+    ctx.metrics.applies.inc({ result: "failed" });
+    if (failure.restored) ctx.metrics.rollbacks.inc({ reason: failure.kind });
+    const attempts = (ctx.retries.get(name)?.attempts ?? 0) + 1;
+    if (TRANSIENT.has(failure.kind) && attempts <= RETRY_DELAYS_MS.length) {
+      ctx.retries.set(name, { generation, attempts });
+      await status({ phase: "Progressing", message: `retrying (${attempts}/${RETRY_DELAYS_MS.length}) after: ${failure.message}` }, fields);
+      return { requeueAfterMs: RETRY_DELAYS_MS[attempts - 1]! };
+    }
+    ctx.retries.delete(name);
+    const message = failure.kind === "probe-failed" ? failure.message.replace(/; rolled back, the host is as before$/, "; rolled back") : failure.message;
+    await status({ phase: "Failing", message }, fields);
+    await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "FailedToConfigure", action: failure.restored ? "Rollback" : "Apply", note: message.slice(0, 1000) });
+    if (correcting) ctx.metrics.driftCorrections.inc({ result: "failed" });
+    return {};
+  }
+}
+

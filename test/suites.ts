@@ -22,7 +22,11 @@ export const SUITES: Suite[] = [
   { name: "typecheck", patterns: [], concurrency: 1, timeoutMs: 0, default: true },
   { name: "unit", patterns: ["src/**/*.test.ts"], concurrency: 2, timeoutMs: 120_000, default: true },
   { name: "kernel", patterns: ["test/kernel/**/*.test.ts"], concurrency: 4, timeoutMs: 600_000, default: true },
+  /** The lab's simulated network (namespaces, dnsmasq, forwarders; no API server). */
+  { name: "lab-network", patterns: ["test/lab/network*.test.ts"], concurrency: 2, timeoutMs: 600_000, default: true },
   { name: "uml", patterns: [], concurrency: 1, timeoutMs: 0, default: true, runner: runUmlSuite },
+  /** Against a real kube-apiserver: one lab control plane for all files (test/cluster/suite.ts). */
+  { name: "cluster", patterns: ["test/cluster/**/*.test.ts"], concurrency: 1, timeoutMs: 600_000, default: true, runner: async () => (await import("./cluster/suite.ts")).runClusterSuite() },
   /** What runs inside the UML guest (selected by `--inside-uml`). */
   { name: "uml-guest", patterns: ["test/uml-suite/**/*.test.ts"], concurrency: 1, timeoutMs: 900_000, default: false, isolation: "none" },
 ];

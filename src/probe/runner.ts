@@ -5,6 +5,7 @@
  * JSON on stdin, and prints the results as JSON — one process per probe round.
  */
 import { execFile } from "node:child_process";
+import { nodeChildEnv } from "../node-env.ts";
 import { probeAll } from "./run.ts";
 import type { ProbeResult, ProbeTarget } from "./types.ts";
 
@@ -16,7 +17,7 @@ export async function runProbes(netns: string | undefined, targets: readonly Pro
     const child = execFile(
       "ip",
       ["netns", "exec", netns, process.execPath, "--disable-warning=ExperimentalWarning", new URL(import.meta.url).pathname],
-      { timeout: longest + 15_000, maxBuffer: 16 << 20 },
+      { timeout: longest + 15_000, maxBuffer: 16 << 20, env: nodeChildEnv() },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`probe runner in ${netns} failed: ${stderr.trim() || error.message}`));
         resolve(JSON.parse(stdout) as ProbeResult[]);

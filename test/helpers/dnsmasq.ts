@@ -1,13 +1,15 @@
 /**
  * A real DHCP/DNS server for tests: dnsmasq inside a test namespace, on one
- * interface, with leases and logs in a private directory. Stopped (by its
- * PID) and cleaned up when the test ends.
+ * interface (configured as the lab's is, src/lab/network/dnsmasq.ts), with
+ * leases and logs in a private directory. Stopped (by its PID) and cleaned up
+ * when the test ends.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
+import { dnsmasqArgs } from "../../src/lab/network/dnsmasq.ts";
 
 export interface DnsmasqOptions {
   netns: string;
@@ -34,18 +36,21 @@ export class Dnsmasq {
 
   static async start(options: DnsmasqOptions, t?: Pick<TestContext, "after">): Promise<Dnsmasq> {
     const dir = mkdtempSync(join(tmpdir(), "nodenet-dnsmasq-"));
-    const records = { localhost: "127.0.0.1", ...options.records };
     const args = [
       "netns", "exec", options.netns, "dnsmasq",
-      "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-      `--interface=${options.iface}`, "--bind-interfaces", "--except-interface=lo",
-      `--dhcp-range=${options.range[0]},${options.range[1]},${options.netmask ?? "255.255.255.0"},1h`,
-      `--dhcp-option=option:router,${options.router ?? options.address}`,
-      `--dhcp-option=option:dns-server,${options.dns ?? options.address}`,
-      ...(options.domain ? [`--domain=${options.domain}`, `--dhcp-option=option:domain-search,${options.domain}`] : []),
-      ...Object.entries(records).map(([name, ip]) => `--address=/${name}/${ip}`),
-      `--dhcp-leasefile=${join(dir, "leases")}`, `--pid-file=${join(dir, "pid")}`, "--log-facility=-", "--log-dhcp",
-      "--dhcp-authoritative",
+      ...dnsmasqArgs({
+        interfaces: [options.iface],
+        dhcp: {
+          range: options.range,
+          ...(options.netmask ? { netmask: options.netmask } : {}),
+          router: options.router ?? options.address,
+          dns: options.dns ?? options.address,
+        },
+        ...(options.domain ? { domain: options.domain } : {}),
+        records: { localhost: "127.0.0.1", ...options.records },
+        leaseFile: join(dir, "leases"),
+        pidFile: join(dir, "pid"),
+      }),
     ];
     const child = spawn("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
     let log = "";

@@ -22,7 +22,7 @@ describe("DHCP against dnsmasq", () => {
     assert.equal(applied.code, 0, applied.stderr);
     assert.match(applied.stderr, /probe ok: default gateway 192\.0\.2\.1 via eth0/);
     assert.match(applied.stderr, /probe ok: DNS server 192\.0\.2\.1/);
-    assert.match((await host.ip(["-4", "-br", "addr", "show", "eth0"])).stdout, /192\.0\.2\.1[0-4]\d\/24/);
+    assert.match((await host.ip(["-4", "-br", "addr", "show", "eth0"])).stdout, /192\.0\.2\.(1[0-4]\d|150)\/24/);
     assert.match((await host.ip(["route", "show", "default"])).stdout, /default via 192\.0\.2\.1 dev eth0 proto dhcp/);
     assert.match(resolvConf(host.name), /nameserver 192\.0\.2\.1\nsearch lab\.example/);
     const shown = await nodenet(["show", "--netns", host.name, "eth0", "--json"]);

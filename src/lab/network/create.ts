@@ -10,7 +10,7 @@
  * moment (processes) it exists, so `destroyLabNetwork` cleans up after a crash
  * at any point. A failure destroys what was made unless `keepOnFailure`.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { NodenetError } from "../../errors.ts";
 import { ip, inNetns, run } from "../../host/kernel/exec.ts";
@@ -27,7 +27,7 @@ import {
   type LabNetworkPlan, type LabNodePlan,
 } from "./plan.ts";
 import { startDetached, waitForLog } from "./processes.ts";
-import { readRecord, RecordWriter, type LabNetworkRecord, type LabProcessRecord, type LabProcessRole } from "./record.ts";
+import { RecordWriter, type LabNetworkRecord, type LabProcessRecord, type LabProcessRole } from "./record.ts";
 
 export interface CreateLabNetworkOptions {
   name: string;
@@ -130,13 +130,10 @@ export async function createLabNetwork(options: CreateLabNetworkOptions): Promis
   }
   const paths = labNetworkPaths(plan.name);
   const pattern = labNamespacePattern(plan.name);
+  const exists = (detail = "") => new NodenetError("invalid-input", `lab network "${plan.name}" already exists${detail}; destroy it first ('nodenet lab down')`);
   const leftovers = (await existingNamespaces()).filter((n) => pattern.test(n));
-  if (readRecord(paths.stateFile) || leftovers.length) {
-    throw new NodenetError("invalid-input", `lab network "${plan.name}" already exists${leftovers.length ? ` (namespaces ${leftovers.join(", ")})` : ""}; destroy it first ('nodenet lab down')`);
-  }
-
-  mkdirSync(paths.dir, { recursive: true });
-  const recorder = new RecordWriter(paths.stateFile, {
+  if (leftovers.length) throw exists(` (namespaces ${leftovers.join(", ")})`);
+  const recorder = RecordWriter.claim(paths.stateFile, {
     version: 1,
     name: plan.name,
     phase: "creating",
@@ -148,6 +145,7 @@ export async function createLabNetwork(options: CreateLabNetworkOptions): Promis
     processes: [],
     files: [],
   });
+  if (!recorder) throw exists(` (${paths.stateFile})`);
 
   try {
     const namespaces = labNamespaces(plan);

@@ -76,7 +76,8 @@ export async function destroyLabNetwork(name: string): Promise<DestroyReport> {
   const report: DestroyReport = { name, hadRecord: record !== undefined, processesStopped: [], namespacesDeleted: [], filesRemoved: [] };
 
   const existing = await listNamespaces();
-  const namespaces = [...new Set([...(record?.namespaces ?? []), ...existing.filter((n) => pattern.test(n))])];
+  // Only names of this lab's own shape, whatever a (possibly damaged) state file lists.
+  const namespaces = [...new Set([...(record?.namespaces ?? []), ...existing])].filter((n) => pattern.test(n));
   const nsSet = new Set(namespaces);
 
   // 1. Our processes: the recorded ones, and any the record may have missed.
@@ -111,8 +112,7 @@ export async function destroyLabNetwork(name: string): Promise<DestroyReport> {
   if (stuck.length) throw new Error(`could not delete namespaces ${stuck.join(", ")}`);
   report.namespacesDeleted.push(...present);
 
-  // 4. Files. Only paths derived from the lab's own namespace names are ever removed,
-  // whatever a (possibly damaged) state file lists.
+  // 4. Files: only paths derived from the lab's own namespace names, and its network directory.
   const etcNetns = dirname(resolvConfPath("x"));
   const stateRoot = dirname(defaultStateDir("x"));
   const found = [

@@ -13,12 +13,15 @@
  * watches); byte-exact in both directions with backpressure; a half-close
  * (FIN) is passed on and the other direction keeps flowing; an error or reset
  * on either side closes both sides of that connection only; a refused or
- * failed upstream connection closes the accepted one; nothing a peer does
- * stops the forwarder. It prints `listening on …` when ready and exits 0 on
+ * failed upstream connection closes the accepted one; a TCP peer that vanished
+ * without a FIN is found by keepalive; nothing a peer does stops the
+ * forwarder. It prints `listening on …` when ready and exits 0 on
  * SIGTERM/SIGINT.
  */
 import { createServer, connect, type Socket } from "node:net";
 import { rmSync, statSync } from "node:fs";
+
+const KEEPALIVE_IDLE_MS = 30_000;
 
 export type Endpoint = { kind: "tcp"; host: string; port: number } | { kind: "unix"; path: string };
 
@@ -100,8 +103,12 @@ export function startForwarder(listen: Endpoint, target: Endpoint, options: { lo
     sockets.add(client);
     const upstream = target.kind === "unix" ? connect({ path: target.path, allowHalfOpen: true }) : connect({ host: target.host, port: target.port, allowHalfOpen: true });
     sockets.add(upstream);
-    client.setNoDelay?.(true);
-    upstream.setNoDelay?.(true);
+    for (const s of [client, upstream]) {
+      s.setNoDelay(true);
+      // A node that loses its network never sends a FIN: keepalive finds such connections
+      // (~40 s) so the API server's end of a dead watch is closed too.
+      s.setKeepAlive(true, KEEPALIVE_IDLE_MS);
+    }
     const cleanup = () => {
       sockets.delete(client);
       sockets.delete(upstream);
@@ -176,13 +183,14 @@ if (import.meta.main) {
     const listen = parseEndpoint(argument(process.argv, "--listen"));
     const target = parseEndpoint(argument(process.argv, "--connect"));
     const forwarder = await startForwarder(listen, target, { log: (line) => process.stdout.write(line + "\n") });
-    process.stdout.write(`${new Date().toISOString()} listening on ${formatEndpoint(listen)}, forwarding to ${formatEndpoint(target)}\n`);
     const stop = () => {
       void forwarder.close().finally(() => process.exit(0));
       setTimeout(() => process.exit(0), 1000).unref();
     };
+    // Before the announcement: whoever waits for it may signal us at once.
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
+    process.stdout.write(`${new Date().toISOString()} listening on ${formatEndpoint(listen)}, forwarding to ${formatEndpoint(target)}\n`);
     // A relay bug must cost one connection, never the forwarder that every node depends on.
     process.on("uncaughtException", (error) => process.stdout.write(`${new Date().toISOString()} uncaught: ${error.stack ?? error.message}\n`));
   } catch (error) {

@@ -43,14 +43,19 @@ export function labTargetNetns(lab: string, target: string): string {
 export async function execInNode(lab: string, target: string, argv: readonly string[]): Promise<number> {
   if (!argv.length) throw new NodenetError("invalid-input", "no command given to run in the node");
   const netns = labTargetNetns(lab, target);
-  return new Promise((resolve, reject) => {
-    const child = spawn("ip", ["netns", "exec", netns, ...argv], { stdio: "inherit" });
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      if (code !== null) resolve(code);
-      else resolve(128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+  const child = spawn("ip", ["netns", "exec", netns, ...argv], { stdio: "inherit" });
+  // The terminal sends ^C and ^\\ to the child too; we stay to report its status. A TERM or HUP aimed at us is passed on.
+  const ignore = () => undefined;
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on("SIGINT", ignore).on("SIGQUIT", ignore).on("SIGTERM", forward).on("SIGHUP", forward);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("exit", (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
     });
-  });
+  } finally {
+    process.off("SIGINT", ignore).off("SIGQUIT", ignore).off("SIGTERM", forward).off("SIGHUP", forward);
+  }
 }
 
 /**

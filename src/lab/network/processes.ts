@@ -71,7 +71,7 @@ export function startDetached(options: StartOptions): LabProcessRecord {
   const command = options.netns ? ["ip", "netns", "exec", options.netns, ...options.argv] : options.argv;
   const fd = openSync(options.log, "a");
   try {
-    const child = spawn(command[0]!, command.slice(1), { detached: true, stdio: ["ignore", fd, fd], env: process.env });
+    const child = spawn(command[0]!, command.slice(1), { detached: true, cwd: "/", stdio: ["ignore", fd, fd], env: process.env });
     child.on("error", () => undefined); // reported through the readiness wait (no PID / process gone)
     if (child.pid === undefined) throw new Error(`could not start ${command[0]}`);
     const record: LabProcessRecord = {

@@ -48,15 +48,31 @@ export function readRecord(stateFile: string): LabNetworkRecord | undefined {
   }
 }
 
-/** Keeps the record in memory and on disk in step; every change is written before the caller goes on. */
+/**
+ * Keeps the record in memory and on disk in step; every change is written
+ * before the caller goes on. Creating the writer claims the lab: the file is
+ * created exclusively, so of two processes creating the same lab one fails
+ * here, before it has made (or could clean up) anything of the other's.
+ */
 export class RecordWriter {
   readonly record: LabNetworkRecord;
   private readonly file: string;
 
-  constructor(file: string, record: LabNetworkRecord) {
+  private constructor(file: string, record: LabNetworkRecord) {
     this.file = file;
     this.record = record;
-    this.flush();
+  }
+
+  /** Writes a new record; undefined when the file already exists (someone else's lab). */
+  static claim(file: string, record: LabNetworkRecord): RecordWriter | undefined {
+    mkdirSync(dirname(file), { recursive: true });
+    try {
+      writeFileSync(file, JSON.stringify(record, null, 2) + "\n", { flag: "wx" });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return undefined;
+      throw error;
+    }
+    return new RecordWriter(file, record);
   }
 
   addNamespaces(names: readonly string[]): void {

@@ -108,7 +108,10 @@ export async function labNetworkStatus(name: string): Promise<LabNetworkStatus> 
     namespaces,
     nodes,
     processes,
-    healthy: record.phase === "ready" && namespaces.every((n) => n.exists) && processes.length === 3 && processes.every((p) => p.alive),
+    healthy:
+      record.phase === "ready" &&
+      namespaces.every((n) => n.exists) &&
+      (["dnsmasq", "forwarder-host", "forwarder-edge"] as const).every((role) => processes.some((p) => p.role === role && p.alive)),
   };
 }
 

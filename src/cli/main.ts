@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { exitCodeOf, NodenetError } from "../errors.ts";
 import { registerApply } from "./commands/apply.ts";
 import { registerCheckpointCommands } from "./commands/checkpoint.ts";
+import { registerCluster } from "./commands/cluster.ts";
 import { registerDiff } from "./commands/diff.ts";
 import { registerLab } from "./commands/lab.ts";
 import { registerPolicy } from "./commands/policy.ts";
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerApply(program);
   registerCheckpointCommands(program);
   registerPolicy(program);
+  registerCluster(program);
   registerLab(program);
   program.addHelpText(
     "after",

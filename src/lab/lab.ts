@@ -173,7 +173,7 @@ export interface LabStatus {
 
 export async function labStatus(name: string, root = labRoot()): Promise<LabStatus | undefined> {
   const state = readLabState(name, root);
-  if (!state) return existsSync(labDir(name, root)) ? { name, dir: labDir(name, root), healthy: false, processes: [], nodes: describeNodes({ count: 0 }) } : undefined;
+  if (!state) return existsSync(labDir(name, root)) ? { name, dir: labDir(name, root), healthy: false, processes: [], nodes: { summary: "no nodes", nodes: [] } } : undefined;
   const cp = state.controlPlane;
   return {
     name,
@@ -182,6 +182,6 @@ export async function labStatus(name: string, root = labRoot()): Promise<LabStat
     server: cp?.server,
     kubeconfig: cp?.kubeconfigs.admin,
     processes: (cp?.processes ?? []).map((p) => ({ name: p.name, pid: p.pid, running: isRunning(p), log: p.log })),
-    nodes: describeNodes(state.nodes),
+    nodes: await describeNodes(name, state.nodes),
   };
 }

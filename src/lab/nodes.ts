@@ -1,24 +1,45 @@
 /**
- * EXTENSION POINT — lab nodes (issue 6: "Node handler and lab nodes").
+ * The node part of a lab (`lab up --nodes N`): the simulated network
+ * (src/lab/network: switch, router with DHCP/DNS, control-plane edge,
+ * node namespaces), a Node object per node, and per node two processes
+ * running INSIDE its namespace — the node agent (plays kubelet: heartbeat,
+ * pods) and the nodenet handler — plus the nodenet controller on the host.
  *
- * `lab up --nodes N` will add here: a switch namespace (a bridge), a router
- * namespace (gateway, DHCP and DNS with dnsmasq), N node namespaces with eth0
- * and eth1 cabled to the switch, a control-plane namespace on the switch at
- * 192.0.2.2 whose forwarder carries :6443 over a Unix socket to the API
- * server on the host's 127.0.0.1 (docs/adr/0004-lab-control-plane.md), a
- * Node object and a handler process per node. Everything it starts or makes
- * must be recorded in `LabNodes` (written with the lab state) before it is
- * waited on, so `stopNodes` can undo it after a crash.
+ * Nodes reach the API server only at 192.0.2.2:6443 through the simulated
+ * network, so a node that breaks its own network really loses it
+ * (docs/adr/0004-lab-control-plane.md). Handlers and the controller use
+ * client certificates for their service accounts, so the RBAC in deploy/ is
+ * exercised for real.
  *
- * Until then only `--nodes 0` is accepted, and it is refused before anything
- * is started.
+ * Everything started is recorded in `LabNodes` (saved with the lab state)
+ * before it is waited on, so `stopNodes` can undo it after a crash.
  */
+import { spawn } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { NodenetError } from "../errors.ts";
+import { nodeChildEnv } from "../node-env.ts";
+import { createKube, loadKubeConfig, type Kube } from "../cluster/kube/config.ts";
+import { parseManifests, serverSideApply } from "../cluster/kube/apply.ts";
+import { isNodeReady, NodeSchema } from "../cluster/kube/nodes.ts";
+import { isAlreadyExists } from "../cluster/kube/errors.ts";
+import { nodeStateClient } from "../cluster/kube/resources.ts";
+import { issueClientCert } from "./controlplane/pki.ts";
+import { writeKubeconfig } from "./controlplane/kubeconfig.ts";
+import { startTicksOf, stopProcess, type ProcessRecord } from "./controlplane/process.ts";
+import { defaultStateDir } from "../host/kernel/paths.ts";
 import type { ControlPlane } from "./controlplane/types.ts";
+import { createLabNetwork, describeLabNetworkEvent, destroyLabNetwork, labNetworkStatus, nodeName, nodeNetns } from "./network/index.ts";
 
-/** What the node part of a lab started and made. Issue 6 extends this. */
+/** What the node part of a lab started and made. */
 export interface LabNodes {
   count: number;
+  /** The simulated network was (at least partly) created. */
+  network?: boolean;
+  /** Node agents, handlers and the controller. */
+  processes?: ProcessRecord[];
+  /** Kubeconfigs for the nodes' and controller's identities. */
+  kubeconfigs?: { handler: string; agent: string; controller: string };
 }
 
 export interface NodesContext {
@@ -30,24 +51,156 @@ export interface NodesContext {
   progress: (message: string) => void;
 }
 
-/** The address nodes will reach the API server at, in the simulated network; the serving certificate carries it. */
+/** The address nodes reach the API server at, in the simulated network; the serving certificate carries it. */
 export const CONTROL_PLANE_ADDRESS = "192.0.2.2";
+export const LAB_NAMESPACE = "nodenet";
+const MAX_LAB_NODES = 20;
+const CLI = new URL("../cli/main.ts", import.meta.url).pathname;
+const DEPLOY = new URL("../../deploy/", import.meta.url).pathname;
 
 /** Refuses what cannot be built, before `lab up` starts anything. */
 export function checkNodesSupported(count: number): void {
   if (!Number.isInteger(count) || count < 0) throw new NodenetError("invalid-input", `--nodes takes a whole number ≥ 0, not ${count}`);
-  if (count > 0) throw new NodenetError("unsupported", "lab nodes come with the handler (issue 6); run `nodenet lab up --nodes 0` for the control plane alone");
+  if (count > MAX_LAB_NODES) throw new NodenetError("invalid-input", `--nodes: at most ${MAX_LAB_NODES} nodes fit a lab on one machine`);
 }
 
-export async function startNodes(_context: NodesContext, count: number): Promise<LabNodes> {
+/** Starts nodenet (`node src/cli/main.ts ARGS`) inside a namespace (or on the host), detached, logging to `log`. */
+function startNodenet(name: string, netns: string | undefined, args: string[], log: string): ProcessRecord {
+  const fd = openSync(log, "a");
+  try {
+    const command = netns ? ["ip", "netns", "exec", netns, process.execPath] : [process.execPath];
+    const full = [...command.slice(1), "--disable-warning=ExperimentalWarning", CLI, ...args];
+    const child = spawn(command[0]!, full, { detached: true, stdio: ["ignore", fd, fd], env: nodeChildEnv() });
+    if (child.pid === undefined) throw new Error(`could not start ${name}`);
+    child.on("error", () => undefined);
+    child.unref();
+    // `ip netns exec` execs node in place: same PID, and /proc/PID/exe becomes node.
+    return { name, pid: child.pid, binary: process.execPath, args: full, startTicks: startTicksOf(child.pid) ?? 0, log };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
+}
+
+async function identities(cp: ControlPlane, dir: string): Promise<NonNullable<LabNodes["kubeconfigs"]>> {
+  const server = `https://${CONTROL_PLANE_ADDRESS}:6443`;
+  const kubeconfig = async (who: string, user: string, groups: string[], viaLabNetwork: boolean) =>
+    writeKubeconfig(join(dir, `${who}.kubeconfig`), {
+      clusterName: "nodenet-lab",
+      server: viaLabNetwork ? server : cp.server,
+      caCert: cp.pki.caCert,
+      user,
+      credentials: await issueClientCert(cp.pki, who, user, groups),
+    });
+  return {
+    // The handlers' identity is their service account's, so deploy/rbac governs them here as in a cluster.
+    handler: await kubeconfig("handler", `system:serviceaccount:${LAB_NAMESPACE}:nodenet-handler`, ["system:serviceaccounts", `system:serviceaccounts:${LAB_NAMESPACE}`], true),
+    // The node agents play kubelet; kubelets are in system:nodes and much more privileged than nodenet.
+    agent: await kubeconfig("agent", "nodenet-lab-node-agent", ["system:masters"], true),
+    controller: await kubeconfig("controller", `system:serviceaccount:${LAB_NAMESPACE}:nodenet-controller`, ["system:serviceaccounts", `system:serviceaccounts:${LAB_NAMESPACE}`], false),
+  };
+}
+
+/** The namespace, service accounts and RBAC from deploy/, as a cluster admin would install them. */
+async function installRbac(kube: Kube): Promise<void> {
+  for (const file of ["namespace.yaml", "rbac/handler.yaml", "rbac/controller.yaml", "rbac/drain.yaml", "rbac/events.yaml"]) {
+    for (const object of parseManifests(readFileSync(join(DEPLOY, file), "utf8"))) {
+      await serverSideApply(kube, object, { fieldManager: "nodenet-lab" });
+    }
+  }
+}
+
+async function createNode(kube: Kube, name: string): Promise<void> {
+  try {
+    await kube.core.createNode({
+      body: {
+        metadata: { name, labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "node-role.kubernetes.io/worker": "", "nodenet.io/lab": "true" } },
+        spec: {},
+      },
+    });
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+  }
+}
+
+export async function startNodes(context: NodesContext, count: number): Promise<LabNodes> {
   checkNodesSupported(count);
-  return { count: 0 };
+  const nodes: LabNodes = { count };
+  if (count === 0) return nodes;
+  const { name, dir, controlPlane: cp, progress } = context;
+  const kube = createKube(loadKubeConfig({ kind: "file", path: cp.kubeconfigs.admin }));
+  const logs = join(dir, "logs");
+  mkdirSync(logs, { recursive: true });
+
+  progress(`building the simulated network for ${count} nodes (switch, router with DHCP and DNS, control-plane edge at ${CONTROL_PLANE_ADDRESS})`);
+  nodes.network = true;
+  context.save(nodes);
+  await createLabNetwork({ name, nodes: count, apiPort: cp.ports.apiServer, onEvent: (e) => progress(`  ${describeLabNetworkEvent(e)}`) });
+
+  progress("installing the nodenet namespace, service accounts and RBAC (deploy/)");
+  await installRbac(kube);
+  nodes.kubeconfigs = await identities(cp, dir);
+  context.save(nodes);
+
+  nodes.processes = [];
+  const record = (p: ProcessRecord) => {
+    nodes.processes!.push(p);
+    context.save(nodes);
+  };
+  const names = Array.from({ length: count }, (_, i) => nodeName(i + 1));
+  for (const node of names) {
+    await createNode(kube, node);
+    const netns = nodeNetns(name, Number(node.split("-").at(-1)));
+    record(startNodenet(`agent-${node}`, netns, ["lab", "node-agent", "--node", node, "--kubeconfig", nodes.kubeconfigs.agent], join(logs, `agent-${node}.log`)));
+    record(
+      startNodenet(
+        `handler-${node}`,
+        netns,
+        // The same state directory as the lab used to configure eth0: the handler then owns that DHCP client.
+        ["handler", "--node", node, "--kubeconfig", nodes.kubeconfigs.handler, "--namespace", LAB_NAMESPACE, "--state-dir", defaultStateDir(netns), "--metrics-port", "9490"],
+        join(logs, `handler-${node}.log`),
+      ),
+    );
+  }
+  record(startNodenet("controller", undefined, ["controller", "--kubeconfig", nodes.kubeconfigs.controller, "--namespace", LAB_NAMESPACE, "--identity", `lab-${name}`], join(logs, "controller.log")));
+
+  progress(`waiting for ${count} nodes to be Ready (their agents heartbeat through the simulated network) and report their NodeNetworkState`);
+  const states = nodeStateClient(kube);
+  await waitFor("the nodes to be Ready and report their state", 90_000, async () => {
+    const list = await kube.core.listNode({ labelSelector: "nodenet.io/lab=true" });
+    const ready = list.items.filter((n) => isNodeReady(NodeSchema.parse(JSON.parse(JSON.stringify(n))))).length;
+    const reported = (await states.list()).items.filter((s) => s.status?.currentState).length;
+    return ready >= count && reported >= count;
+  });
+  return nodes;
 }
 
-/** Stops and removes whatever `startNodes` recorded. Idempotent; must work from a partial record. */
-export async function stopNodes(_context: Omit<NodesContext, "controlPlane"> & { controlPlane?: ControlPlane }, _nodes: LabNodes): Promise<void> {}
+/** Stops and removes whatever `startNodes` recorded. Idempotent; works from a partial record. */
+export async function stopNodes(context: Omit<NodesContext, "controlPlane"> & { controlPlane?: ControlPlane }, nodes: LabNodes): Promise<void> {
+  // Handlers first (they must not start a change while the network goes away), agents, then the controller.
+  const order = (p: ProcessRecord) => (p.name.startsWith("handler-") ? 0 : p.name.startsWith("agent-") ? 1 : 2);
+  for (const process of [...(nodes.processes ?? [])].sort((a, b) => order(a) - order(b))) await stopProcess(process, 5_000);
+  if (nodes.network || nodes.count > 0) {
+    const report = await destroyLabNetwork(context.name);
+    if (report.namespacesDeleted.length) context.progress(`removed the simulated network (${report.namespacesDeleted.length} namespaces)`);
+  }
+}
 
 /** Lines for `lab status`. */
-export function describeNodes(nodes: LabNodes): { summary: string; nodes: unknown[] } {
-  return { summary: nodes.count ? `${nodes.count} nodes` : "no nodes (lab nodes come with issue 6)", nodes: [] };
+export async function describeNodes(name: string, nodes: LabNodes): Promise<{ summary: string; nodes: unknown[] }> {
+  if (!nodes.count) return { summary: "no nodes", nodes: [] };
+  const network = await labNetworkStatus(name);
+  const processes = (nodes.processes ?? []).map((p) => ({ name: p.name, pid: p.pid, log: p.log, alive: startTicksOf(p.pid) === p.startTicks }));
+  return {
+    summary: `${nodes.count} nodes; ${processes.filter((p) => p.alive).length}/${processes.length} nodenet processes running`,
+    nodes: network.recorded ? network.nodes.map((n) => ({ ...n, processes: processes.filter((p) => p.name.endsWith(`-${n.name}`)) })) : [],
+  };
 }

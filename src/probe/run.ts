@@ -92,7 +92,14 @@ async function attempt(t: ProbeTarget): Promise<{ ok: boolean; detail: string }>
   }
 }
 
-export async function probe(target: ProbeTarget, options: { attempts?: number } = {}): Promise<ProbeResult> {
+export interface ProbeOptions {
+  /** Give up after this many attempts (the baseline check before a change). */
+  attempts?: number;
+  /** Stop trying when this aborts. */
+  signal?: AbortSignal;
+}
+
+export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Promise<ProbeResult> {
   const started = Date.now();
   let last = { ok: false, detail: "not tried" };
   for (let i = 0; ; i++) {
@@ -100,11 +107,27 @@ export async function probe(target: ProbeTarget, options: { attempts?: number } 
     if (last.ok || target.kind === "gateway-missing") break;
     if (options.attempts !== undefined && i + 1 >= options.attempts) break;
     if (Date.now() - started + ATTEMPT_INTERVAL_MS >= target.timeoutMs) break;
+    if (options.signal?.aborted) {
+      last.detail += "; stopped early, another probe had failed";
+      break;
+    }
     await sleep(ATTEMPT_INTERVAL_MS);
   }
   return { target, ok: last.ok, detail: last.detail, elapsedMs: Date.now() - started };
 }
 
-export function probeAll(targets: readonly ProbeTarget[], options: { attempts?: number } = {}): Promise<ProbeResult[]> {
-  return Promise.all(targets.map((t) => probe(t, options)));
+/**
+ * Runs every probe at once. With `failFast`, the first definite failure stops
+ * the others (their last attempt's result is reported): a change that lost
+ * its gateway is rolled back at once, not after every other probe's timeout.
+ */
+export async function probeAll(targets: readonly ProbeTarget[], options: ProbeOptions & { failFast?: boolean } = {}): Promise<ProbeResult[]> {
+  const stop = new AbortController();
+  return Promise.all(
+    targets.map(async (t) => {
+      const result = await probe(t, { ...options, signal: stop.signal });
+      if (!result.ok && options.failFast) stop.abort();
+      return result;
+    }),
+  );
 }

@@ -9,7 +9,7 @@ import { nodeChildEnv } from "../node-env.ts";
 import { probeAll } from "./run.ts";
 import type { ProbeResult, ProbeTarget } from "./types.ts";
 
-export async function runProbes(netns: string | undefined, targets: readonly ProbeTarget[], options: { attempts?: number } = {}): Promise<ProbeResult[]> {
+export async function runProbes(netns: string | undefined, targets: readonly ProbeTarget[], options: { attempts?: number; failFast?: boolean } = {}): Promise<ProbeResult[]> {
   if (targets.length === 0) return [];
   if (!netns) return probeAll(targets, options);
   const longest = Math.max(...targets.map((t) => t.timeoutMs));
@@ -30,6 +30,6 @@ export async function runProbes(netns: string | undefined, targets: readonly Pro
 if (import.meta.main) {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const { targets, options } = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { targets: ProbeTarget[]; options: { attempts?: number } };
+  const { targets, options } = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { targets: ProbeTarget[]; options: { attempts?: number; failFast?: boolean } };
   process.stdout.write(JSON.stringify(await probeAll(targets, options)));
 }

@@ -239,7 +239,7 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
         if (skip) emit({ type: "probe-skipped", target: describeTarget(t), detail: "it already failed before the change" });
         return !skip;
       });
-      const results = await runProbes(backend.netns, targets);
+      const results = await runProbes(backend.netns, targets, { failFast: true });
       result.probes = results;
       emit({ type: "probed", results, ms: Date.now() - started });
       const failed = results.filter((r) => !r.ok);

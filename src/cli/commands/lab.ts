@@ -1,8 +1,13 @@
+/**
+ * `nodenet lab …`. The lab's modules (and the Kubernetes client they pull in)
+ * are imported only when a lab command runs, so they cost the other
+ * commands nothing at start-up.
+ */
 import type { Command } from "commander";
 import { NodenetError } from "../../errors.ts";
-import { labDown, labStatus, labUp } from "../../lab/lab.ts";
-import { DEFAULT_LAB, listLabs, readLabState } from "../../lab/state.ts";
 import { err, out } from "../io.ts";
+
+const DEFAULT_LAB = "nodenet";
 
 interface NameFlag {
   name: string;
@@ -20,25 +25,31 @@ function wholeNumber(value: string): number {
 export function registerLab(program: Command): void {
   const lab = program
     .command("lab")
-    .description("a whole nodenet system on this machine: a Kubernetes control plane on 127.0.0.1 (and, soon, simulated nodes)");
+    .description("a whole nodenet system on this machine: a Kubernetes control plane, simulated nodes in network namespaces, handlers and the controller");
 
   lab
     .command("up")
     .description("start the lab (or reuse it if it runs) and print how to reach it")
     .option(...nameOption)
-    .option("--nodes <n>", "simulated nodes (0: the control plane alone)", wholeNumber, 0)
+    .option("--nodes <n>", "simulated nodes (0: the control plane alone)", wholeNumber, 3)
     .addHelpText(
       "after",
       `
 The first run builds the control plane from Go modules (8–15 minutes on 2
-cores); later runs start in seconds. State and files live in
-/run/nodenet/lab/NAME ($NODENET_LAB_ROOT); \`nodenet lab down\` removes them.
+cores); later runs start in seconds. Each node is a network namespace with
+eth0 (DHCP from the lab's router, default route) and eth1 cabled to a
+simulated switch; its handler runs inside it and reaches the API server only
+through that network. State and files live in /run/nodenet/lab/NAME
+($NODENET_LAB_ROOT); \`nodenet lab down\` removes everything.
 
-Example:
-  nodenet lab up --nodes 0
-  kubectl --kubeconfig "$(nodenet lab kubeconfig)" get nncp,nnce,nns`,
+Examples:
+  nodenet lab up                      # 3 nodes
+  nodenet lab up --nodes 0            # the control plane alone
+  kubectl --kubeconfig "$(nodenet lab kubeconfig)" get nns
+  nodenet lab exec node-1 -- ip -br addr`,
     )
     .action(async (flags: NameFlag & { nodes: number }) => {
+      const { labUp } = await import("../../lab/lab.ts");
       const name = flags.name ?? defaultName();
       const t0 = Date.now();
       const result = await labUp({ name, nodes: flags.nodes, progress: (m) => err(`[lab ${name} ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`) });
@@ -46,6 +57,7 @@ Example:
       out(`lab "${name}" is ${result.reused ? "already up" : "up"} (${result.seconds.toFixed(1)}s): API server ${cp.server}`);
       out(`  export KUBECONFIG=${cp.kubeconfigs.admin}`);
       out("  kubectl get nncp,nnce,nns");
+      if (result.state.nodes.count) out(`  nodenet lab exec node-1 -- ip -br addr     (nodes: node-1 … node-${result.state.nodes.count})`);
     });
 
   lab
@@ -53,6 +65,7 @@ Example:
     .description("stop every process of the lab and remove every file it made (also after a crash)")
     .option(...nameOption)
     .action(async (flags: NameFlag) => {
+      const { labDown } = await import("../../lab/lab.ts");
       const name = flags.name ?? defaultName();
       const existed = await labDown(name, { progress: (m) => err(`[lab ${name}] ${m}`) });
       out(existed ? `lab "${name}" is down` : `no lab "${name}" (nothing to do)`);
@@ -62,7 +75,8 @@ Example:
     .command("kubeconfig")
     .description("print the path of the lab's admin kubeconfig")
     .option(...nameOption)
-    .action((flags: NameFlag) => {
+    .action(async (flags: NameFlag) => {
+      const { readLabState } = await import("../../lab/state.ts");
       const name = flags.name ?? defaultName();
       const path = readLabState(name)?.controlPlane?.kubeconfigs.admin;
       if (!path) throw new NodenetError("invalid-input", `no lab "${name}" is running; start it with \`nodenet lab up --name ${name}\``);
@@ -75,6 +89,8 @@ Example:
     .option(...nameOption)
     .option("--json", "print JSON")
     .action(async (flags: Partial<NameFlag> & { json?: boolean }) => {
+      const { labStatus } = await import("../../lab/lab.ts");
+      const { listLabs } = await import("../../lab/state.ts");
       const names = flags.name ? [flags.name] : listLabs().length ? listLabs() : [defaultName()];
       const statuses = [];
       for (const name of names) statuses.push((await labStatus(name)) ?? { name, running: false });
@@ -95,4 +111,37 @@ Example:
         out(`  nodes       ${s.nodes.summary}`);
       }
     });
+
+  lab
+    .command("exec")
+    .description("run a command inside a lab node's network namespace (or router, switch, edge)")
+    .argument("<node>", "node-1 … node-N, router, switch or edge")
+    .argument("<command...>", "the command and its arguments (after --)")
+    .option(...nameOption)
+    .addHelpText("after", "\nExamples:\n  nodenet lab exec node-1 -- ip -br addr\n  nodenet lab exec node-2 -- nodenet show eth0")
+    .action(async (node: string, command: string[], flags: NameFlag) => {
+      const { execInNode } = await import("../../lab/network/index.ts");
+      process.exitCode = await execInNode(flags.name ?? defaultName(), node, command);
+    });
+
+  lab
+    .command("node-agent", { hidden: true })
+    .requiredOption("--node <name>")
+    .requiredOption("--kubeconfig <path>")
+    .action(async (flags: { node: string; kubeconfig: string }) => {
+      const { connect } = await import("../../cluster/kube/config.ts");
+      const { NodeAgent } = await import("../../lab/node-agent.ts");
+      const agent = new NodeAgent({ kube: connect(flags.kubeconfig), node: flags.node });
+      agent.start();
+      await untilSignal();
+      await agent.stop();
+    });
+}
+
+/** Resolves on SIGTERM or SIGINT (long-running commands stop cleanly). */
+export function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGTERM", () => resolve());
+    process.once("SIGINT", () => resolve());
+  });
 }

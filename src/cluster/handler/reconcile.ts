@@ -106,14 +106,21 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
       return { requeueAfterMs: 3_000 };
     }
     if (decision.kind === "abort") {
-      const message = `rollout stopped: the policy failed on ${decision.failed.join(", ") || "other nodes"}, which hold every maxUnavailable slot`;
+      const message = `rollout stopped: the policy failed on ${decision.failed.join(", ") || "other nodes"}, and failed nodes hold every maxUnavailable slot`;
       await status({ phase: "Aborted", message }, fields);
       await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "ConfigurationAborted", action: "Apply", note: message });
       return {};
     }
   }
 
-  await status({ phase: "Progressing", message: correcting ? "Correcting drift: re-applying the desired state" : "Applying desired state" }, fields);
+  if (correcting) {
+    // The drift may have cut this node off the API server: repair first, report when possible.
+    await status({ phase: "Progressing", message: "Correcting drift: re-applying the desired state" }, fields).catch((error: unknown) =>
+      ctx.log(`${name}: could not report drift correction (${error instanceof Error ? error.message : String(error)}); correcting anyway`),
+    );
+  } else {
+    await status({ phase: "Progressing", message: "Applying desired state" }, fields);
+  }
   try {
     const result = await applyState(ctx.backend, rendered.desired, {
       probes: probeSettingsFor(policy.spec?.probes, ctx.api, ctx.probeTimeoutMs),

@@ -34,7 +34,7 @@ export interface EventRecorderOptions {
   reportingController: string;
   /** e.g. the node or pod name. */
   reportingInstance: string;
-  /** Where Events about cluster-scoped objects go (the component's namespace). */
+  /** Unused for cluster-scoped objects, whose Events the API server accepts only in "default". */
   namespace: string;
   log?: (message: string) => void;
 }
@@ -52,7 +52,8 @@ export class EventRecorder {
   }
 
   async record(event: EventInput): Promise<void> {
-    const namespace = event.regarding.namespace ?? this.options.namespace;
+    // The API server requires Events about cluster-scoped objects to live in "default".
+    const namespace = event.regarding.namespace ?? "default";
     const key = JSON.stringify([event.regarding.kind, event.regarding.name, event.regarding.uid, event.type, event.reason, event.action, event.note]);
     const now = Date.now();
     const previous = this.recent.get(key);

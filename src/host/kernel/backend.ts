@@ -45,8 +45,12 @@ export class KernelBackend implements HostBackend {
       // DHCP and autoconf are what nodenet runs for an interface (its record),
       // not what the kernel would do if a router advertised: a fresh link's
       // accept_ra=1 does not make it an autoconf interface.
-      const dyn = configured.get(iface.name) ?? {};
+      const dyn = { ...configured.get(iface.name) };
       const v4 = iface.ipv4?.address ?? [];
+      // DHCP counts as configured only while its client runs and its leased address is on the link:
+      // a lease taken away by hand is drift, which the plan repairs by restarting the client.
+      const lease = dyn.dhcp4 ? this.dynamic.lease(iface.name) : undefined;
+      if (dyn.dhcp4 && !(lease && v4.some((a) => a.ip === lease.ip && a["prefix-length"] === lease.prefix))) delete dyn.dhcp4;
       iface.ipv4 = { ...iface.ipv4, enabled: v4.length > 0 || Boolean(dyn.dhcp4), dhcp: Boolean(dyn.dhcp4), address: v4 };
       if (dyn.dhcp4) Object.assign(iface.ipv4, autoSettings(dyn.dhcp4));
       const v6 = iface.ipv6?.address ?? [];

@@ -70,12 +70,26 @@ export class DynamicAddressingManager {
     }
   }
 
+  /** The address of the interface's current DHCPv4 lease, if its client runs and holds one. */
+  lease(iface: string): { ip: string; prefix: number } | undefined {
+    if (!this.clientPid(iface)) return undefined;
+    try {
+      const fields = Object.fromEntries(
+        readFileSync(join(this.dir, `${iface}.lease`), "utf8").split("\n").filter(Boolean).map((l) => l.split("=", 2) as [string, string]),
+      );
+      return fields.LEASE_IP ? { ip: fields.LEASE_IP, prefix: Number(fields.LEASE_PREFIX) } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Makes an interface's dynamic addressing what `settings` says (starting, restarting or stopping clients). */
   async apply(iface: string, settings: DynamicAddressing, wait: LeaseWait): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
     const before = this.configured().get(iface) ?? {};
     const record = join(this.dir, `${iface}.json`);
-    if (JSON.stringify(before.dhcp4) !== JSON.stringify(settings.dhcp4) || (settings.dhcp4 && !this.clientPid(iface))) {
+    // Restart also a client that died or whose address was taken away (by hand): the lease is what counts.
+    if (JSON.stringify(before.dhcp4) !== JSON.stringify(settings.dhcp4) || (settings.dhcp4 && !(await this.holdsLease(iface)))) {
       await this.stopDhcp4(iface);
       if (settings.dhcp4) await this.startDhcp4(iface, settings.dhcp4, wait);
     }
@@ -83,6 +97,14 @@ export class DynamicAddressingManager {
     if (settings.dhcp6) throw new Error(`DHCPv6 on ${iface} is not supported yet; use ipv6.autoconf or static addresses`);
     if (settings.dhcp4 || settings.dhcp6 || settings.autoconf) writeFileSync(record, JSON.stringify(settings));
     else rmSync(record, { force: true });
+  }
+
+  private async holdsLease(iface: string): Promise<boolean> {
+    const lease = this.lease(iface);
+    if (!lease) return false;
+    const { stdout } = await run("ip", [...(this.netns ? ["-n", this.netns] : []), "-json", "-4", "address", "show", "dev", iface]).catch(() => ({ stdout: "[]" }));
+    const links = JSON.parse(stdout || "[]") as { addr_info?: { local: string; prefixlen: number }[] }[];
+    return links.some((l) => l.addr_info?.some((a) => a.local === lease.ip && a.prefixlen === lease.prefix));
   }
 
   private async startDhcp4(iface: string, s: DhcpSettings, wait: LeaseWait): Promise<void> {

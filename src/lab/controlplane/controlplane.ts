@@ -185,7 +185,9 @@ async function stopProcesses(cp: ControlPlane): Promise<void> {
  */
 export async function stopControlPlane(cp: Pick<ControlPlane, "dir" | "processes">): Promise<void> {
   for (const record of [...cp.processes].reverse()) await stopProcess(record);
-  for (const stray of findStrays(cp.dir, COMPONENTS)) await stopProcess(stray);
+  // Dependents first: an API server whose etcd is gone takes its full grace period to stop.
+  const rank = (name: string) => COMPONENTS.indexOf(name as Component);
+  for (const stray of findStrays(cp.dir, COMPONENTS).sort((a, b) => rank(b.name) - rank(a.name))) await stopProcess(stray);
   cp.processes = [];
 }
 

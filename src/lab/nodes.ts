@@ -66,11 +66,15 @@ export function checkNodesSupported(count: number): void {
 
 /** Starts nodenet (`node src/cli/main.ts ARGS`) inside a namespace (or on the host), detached, logging to `log`. */
 function startNodenet(name: string, netns: string | undefined, args: string[], log: string): ProcessRecord {
+  const command = netns ? ["ip", "netns", "exec", netns, process.execPath] : [process.execPath];
+  return spawnRecorded(name, command[0]!, [...command.slice(1), "--disable-warning=ExperimentalWarning", CLI, ...args], log);
+}
+
+/** `file args…` detached; recorded with node as its binary (`ip netns exec` execs it in place). */
+function spawnRecorded(name: string, file: string, full: string[], log: string): ProcessRecord {
   const fd = openSync(log, "a");
   try {
-    const command = netns ? ["ip", "netns", "exec", netns, process.execPath] : [process.execPath];
-    const full = [...command.slice(1), "--disable-warning=ExperimentalWarning", CLI, ...args];
-    const child = spawn(command[0]!, full, { detached: true, stdio: ["ignore", fd, fd], env: nodeChildEnv() });
+    const child = spawn(file, full, { detached: true, stdio: ["ignore", fd, fd], env: nodeChildEnv() });
     if (child.pid === undefined) throw new Error(`could not start ${name}`);
     child.on("error", () => undefined);
     child.unref();
@@ -192,6 +196,22 @@ export async function stopNodes(context: Omit<NodesContext, "controlPlane"> & { 
     const report = await destroyLabNetwork(context.name);
     if (report.namespacesDeleted.length) context.progress(`removed the simulated network (${report.namespacesDeleted.length} namespaces)`);
   }
+}
+
+/**
+ * Starts a lab process again (e.g. a handler killed by a test or by hand) with
+ * the command line it was recorded with, and records the new PID.
+ */
+export function restartLabProcess(nodes: LabNodes, processName: string, save: (nodes: LabNodes) => void): ProcessRecord {
+  const index = (nodes.processes ?? []).findIndex((p) => p.name === processName);
+  const old = nodes.processes?.[index];
+  if (!old) throw new NodenetError("invalid-input", `the lab has no process ${processName}; it has ${(nodes.processes ?? []).map((p) => p.name).join(", ")}`);
+  if (startTicksOf(old.pid) === old.startTicks) throw new NodenetError("invalid-input", `${processName} is still running (pid ${old.pid})`);
+  const file = old.args[0] === "netns" ? "ip" : old.binary;
+  const fresh = spawnRecorded(old.name, file, old.args, old.log);
+  nodes.processes![index] = fresh;
+  save(nodes);
+  return fresh;
 }
 
 /** Lines for `lab status`. */

@@ -15,12 +15,12 @@ import type { Policy } from "../api/policy.ts";
 import type { Kube } from "../kube/config.ts";
 import { sameConditions } from "../kube/conditions.ts";
 import { isConflict, isNotFound } from "../kube/errors.ts";
-import { Informer } from "../kube/informer.ts";
+import { Informer, resourceSource } from "../kube/informer.ts";
 import { LeaderElector } from "../kube/leader.ts";
 import { isNodeReady, nodeSource, type Node } from "../kube/nodes.ts";
 import { enactmentClient, nodeStateClient, policyClient } from "../kube/resources.ts";
 import { patchStatus } from "../kube/status.ts";
-import { resourceSource } from "../kube/source.ts";
+
 import { selects } from "../handler/selection.ts";
 import { countPolicy, policyConditions, policyVerdict, type NodeFacts } from "./policy-status.ts";
 

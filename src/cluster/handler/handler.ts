@@ -21,8 +21,8 @@ import { ENACTMENT_NODE_LABEL, ENACTMENT_POLICY_LABEL, type Enactment } from "..
 import type { Policy } from "../api/policy.ts";
 import type { Kube } from "../kube/config.ts";
 import { EventRecorder } from "../kube/events.ts";
-import { Informer, type InformerEvent } from "../kube/informer.ts";
-import { resourceSource } from "../kube/source.ts";
+import { Informer, resourceSource, type InformerEvent } from "../kube/informer.ts";
+
 import { nodeSource, type Node } from "../kube/nodes.ts";
 import { enactmentClient, nodeStateClient, policyClient } from "../kube/resources.ts";
 import type { HandlerContext } from "./context.ts";
@@ -104,7 +104,7 @@ export class Handler {
       if (e.type !== "updated" || JSON.stringify(e.object.metadata.labels) !== JSON.stringify(e.old.metadata.labels)) enqueueAll();
     }, { log });
     this.policies = new Informer(kube.config, resourceSource(policies), (e: InformerEvent<Policy>) => this.queue.add(e.object.metadata.name), { log });
-    this.enactments = new Informer(kube.config, resourceSource(enactments, `${ENACTMENT_NODE_LABEL}=${node}`), (e: InformerEvent<Enactment>) => {
+    this.enactments = new Informer(kube.config, resourceSource(enactments, { labelSelector: `${ENACTMENT_NODE_LABEL}=${node}` }), (e: InformerEvent<Enactment>) => {
       // Someone else changed or deleted our enactment: look again.
       if (e.type === "deleted") this.queue.add(e.object.metadata.labels?.[ENACTMENT_POLICY_LABEL] ?? "");
     }, { log });

@@ -22,6 +22,11 @@ export interface LeaseWait {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** No DHCP server answered in time: like a failed probe, the address source is not there. */
+export class LeaseTimeoutError extends Error {
+  override readonly name = "LeaseTimeoutError";
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -145,7 +150,7 @@ export class DynamicAddressingManager {
     if (!existsSync(leaseFile)) {
       // Leave no client behind for an interface whose configuration failed.
       await this.stopDhcp4(iface);
-      throw new Error(`no DHCPv4 lease on ${iface} within ${Math.round(wait.leaseTimeoutMs / 1000)}s`);
+      throw new LeaseTimeoutError(`no DHCPv4 lease on ${iface} within ${Math.round(wait.leaseTimeoutMs / 1000)}s`);
     }
   }
 

@@ -10,6 +10,7 @@ import { registerCluster } from "./commands/cluster.ts";
 import { registerDiff } from "./commands/diff.ts";
 import { registerLab } from "./commands/lab.ts";
 import { registerPolicy } from "./commands/policy.ts";
+import { registerRollout } from "./commands/rollout.ts";
 import { registerShow } from "./commands/show.ts";
 import { registerValidate } from "./commands/validate.ts";
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerCheckpointCommands(program);
   registerPolicy(program);
   registerCluster(program);
+  registerRollout(program);
   registerLab(program);
   program.addHelpText(
     "after",
@@ -46,7 +48,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    // Commands that report through the exit status (rollout status, lab exec) set it themselves.
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof NodenetError) {

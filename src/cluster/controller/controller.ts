@@ -151,7 +151,11 @@ export class Controller {
     const orphan = (policy && !informers.policies.get(policy)) || (node && !informers.nodes.get(node));
     if (!orphan) return;
     try {
-      await enactmentClient(this.options.kube).delete(enactment.metadata.name);
+      const client = enactmentClient(this.options.kube);
+      await client.delete(enactment.metadata.name);
+      // A node that is gone cannot revert: its enactment must not wait for it.
+      const nodeGone = node && !informers.nodes.get(node);
+      if (nodeGone && enactment.metadata.finalizers?.length) await client.mergePatch(enactment.metadata.name, { metadata: { finalizers: null } });
       this.options.log(`removed enactment ${enactment.metadata.name}: its ${policy && !informers.policies.get(policy) ? "policy" : "node"} is gone`);
     } catch (error) {
       this.options.log(`removing enactment ${enactment.metadata.name} failed: ${error instanceof Error ? error.message : String(error)}`);

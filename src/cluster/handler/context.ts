@@ -15,6 +15,8 @@ export interface HandlerContext {
   backend: HostBackend;
   node(): Node | undefined;
   policy(name: string): Policy | undefined;
+  /** Every policy the handler knows (from its informer). */
+  policies(): Policy[];
   /** This node's enactment for a policy, from the informer cache. */
   enactment(policy: string): Enactment | undefined;
   enactments: EnactmentStore;
@@ -29,6 +31,8 @@ export interface HandlerContext {
   /** Policies the drift detector asked to check. */
   driftSuspects: Set<string>;
   driftGuard(policy: string): DriftGuard;
+  /** When a policy generation started waiting for interfaces nobody declares (`policy@generation`). */
+  waitingSince: Map<string, number>;
   /** Transient-failure retries per policy generation. */
   retries: Map<string, { generation: number; attempts: number }>;
   log(message: string): void;

@@ -8,7 +8,8 @@ import type { EnactmentConditionReason, EnactmentConditionType } from "../api/en
 import { setConditions, type ConditionUpdate } from "../kube/conditions.ts";
 
 export type EnactmentPhase =
-  | { phase: "Pending"; message: string }
+  /** `reason` overrides upstream's MaxUnavailableLimitReached when waiting for something else (another policy). */
+  | { phase: "Pending"; message: string; reason?: string }
   | { phase: "Progressing"; message: string }
   | { phase: "Available"; message: string }
   | { phase: "Failing"; message: string }
@@ -25,7 +26,7 @@ const REASON: Record<EnactmentConditionType, EnactmentConditionReason> = {
 const TYPES: EnactmentConditionType[] = ["Failing", "Available", "Progressing", "Pending", "Aborted"];
 
 export function enactmentConditions(previous: readonly Condition[] | undefined, phase: EnactmentPhase, now = new Date()): Condition[] {
-  const reason = REASON[phase.phase];
+  const reason = ("reason" in phase && phase.reason) || REASON[phase.phase];
   const updates: ConditionUpdate[] = TYPES.map((type) =>
     type === phase.phase ? { type, status: "True", reason, message: phase.message } : { type, status: "False", reason, message: "" },
   );

@@ -14,7 +14,7 @@ import { deepEqual } from "../../state/objects.ts";
 import { enactmentConditions, type EnactmentPhase } from "./enactment-conditions.ts";
 
 export class EnactmentStore {
-  private readonly client: ResourceClient<typeof EnactmentSchema>;
+  readonly client: ResourceClient<typeof EnactmentSchema>;
   private readonly fieldManager: string;
   /** Number of status writes, for the metrics and the idle-cost tests. */
   writes = 0;

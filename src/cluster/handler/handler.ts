@@ -105,8 +105,9 @@ export class Handler {
     }, { log });
     this.policies = new Informer(kube.config, resourceSource(policies), (e: InformerEvent<Policy>) => this.queue.add(e.object.metadata.name), { log });
     this.enactments = new Informer(kube.config, resourceSource(enactments, { labelSelector: `${ENACTMENT_NODE_LABEL}=${node}` }), (e: InformerEvent<Enactment>) => {
-      // Someone else changed or deleted our enactment: look again.
-      if (e.type === "deleted") this.queue.add(e.object.metadata.labels?.[ENACTMENT_POLICY_LABEL] ?? "");
+      // Someone else deleted our enactment (or is deleting it: revert on delete): look again.
+      const policy = e.object.metadata.labels?.[ENACTMENT_POLICY_LABEL];
+      if (policy && (e.type === "deleted" || e.object.metadata.deletionTimestamp)) this.queue.add(policy);
     }, { log });
     const guards = new Map<string, DriftGuard>();
     const server = kube.config.getCurrentCluster()?.server;
@@ -115,6 +116,7 @@ export class Handler {
       backend: this.backend,
       node: () => this.nodes.get(node),
       policy: (name) => this.policies.get(name),
+      policies: () => this.policies.list(),
       enactment: (policy) => this.enactments.get(`${node}.${policy}`),
       enactments: this.store,
       rollout: {
@@ -132,6 +134,7 @@ export class Handler {
       driftSuspects: new Set(),
       driftGuard: (policy) => guards.get(policy) ?? guards.set(policy, new DriftGuard()).get(policy)!,
       retries: new Map(),
+      waitingSince: new Map(),
       log,
     };
   }

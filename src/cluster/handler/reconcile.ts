@@ -28,6 +28,10 @@ import { probeSettingsFor } from "./probes.ts";
 import type { ReconcileResult } from "./queue.ts";
 import { releaseSlots, takeSlot } from "./rollout.ts";
 import { renderForNode } from "./render.ts";
+import { conflicts, declaredInterfaces, describeConflicts, missingInterfaces } from "./neighbours.ts";
+import { parseState } from "../../state/parse/index.ts";
+import { mergeRevertStates, revertEnactment, REVERT_FINALIZER, setRevertFinalizer } from "./revert.ts";
+import type { NetworkState } from "../../state/schema/state.ts";
 import { selects } from "./selection.ts";
 
 const RETRY_DELAYS_MS = [5_000, 15_000, 45_000];
@@ -37,11 +41,66 @@ function regarding(enactment: Enactment) {
   return { apiVersion: "nmstate.io/v1beta1", kind: "NodeNetworkConfigurationEnactment", name: enactment.metadata.name, ...(enactment.metadata.uid ? { uid: enactment.metadata.uid } : {}) };
 }
 
+/** The other policies that select this node, with their state as rendered for it (when known) and whether they hold here. */
+function neighbours(ctx: HandlerContext, self: string): { name: string; state?: NetworkState; available: boolean }[] {
+  const node = ctx.node();
+  return ctx
+    .policies()
+    .filter((p) => p.metadata.name !== self && !p.metadata.deletionTimestamp && selects(p.spec?.nodeSelector, node?.metadata.labels))
+    .map((p) => {
+      const enactment = ctx.enactment(p.metadata.name);
+      const sameGeneration = enactment?.status?.policyGeneration === (p.metadata.generation ?? 1);
+      const raw = sameGeneration && enactment?.status?.desiredState ? enactment.status.desiredState : Object.keys(p.spec?.capture ?? {}).length ? undefined : p.spec?.desiredState;
+      const state = raw ? parseState(raw).state : undefined;
+      return { name: p.metadata.name, ...(state ? { state } : {}), available: sameGeneration && currentPhase(enactment?.status?.conditions) === "Available" };
+    });
+}
+
+/** How long a policy waits for interfaces nobody declares yet (another policy may be on its way) before it fails. */
+const ORPHAN_WAIT_MS = 120_000;
+
+/**
+ * Why this policy must wait on this node, if it must: an interface it uses
+ * is created by another policy that is not Available here yet — or by none
+ * yet, for a while (policies created in the "wrong" order still work).
+ */
+function dependencyWait(ctx: HandlerContext, self: string, generation: number, desired: NetworkState, current: NetworkState): string | undefined {
+  const missing = missingInterfaces(desired, current);
+  if (!missing.length) return undefined;
+  const others = neighbours(ctx, self);
+  for (const iface of missing) {
+    const provider = others.find((o) => o.state && declaredInterfaces(o.state).get(iface)?.type);
+    if (provider && !provider.available) return `waiting for policy ${provider.name} to create ${iface} on ${ctx.nodeName} (it is not Available here yet)`;
+  }
+  const key = `${self}@${generation}`;
+  const since = ctx.waitingSince.get(key) ?? Date.now();
+  ctx.waitingSince.set(key, since);
+  if (Date.now() - since < ORPHAN_WAIT_MS) {
+    return `waiting for ${missing.join(", ")}: no interface of that name exists on ${ctx.nodeName} and no other policy creates it yet (gives up after ${ORPHAN_WAIT_MS / 1000}s)`;
+  }
+  return undefined;
+}
+
+/** A conflict with a policy that already holds on this node, described, if there is one. */
+function conflictWith(ctx: HandlerContext, self: string, desired: NetworkState): string | undefined {
+  for (const other of neighbours(ctx, self)) {
+    if (!other.available || !other.state) continue;
+    const found = conflicts(desired, other.state);
+    if (found.length) return describeConflicts(self, other.name, ctx.nodeName, found);
+  }
+  return undefined;
+}
+
 export async function reconcilePolicy(ctx: HandlerContext, name: string): Promise<ReconcileResult> {
   const node = ctx.node();
   if (!node) return { requeueAfterMs: 2_000 };
   const policy = ctx.policy(name);
   const cached = ctx.enactment(name);
+  if (cached?.metadata.deletionTimestamp) {
+    if (!cached.metadata.finalizers?.includes(REVERT_FINALIZER)) return {};
+    const kept = new Set(neighbours(ctx, name).flatMap((o) => (o.state ? [...declaredInterfaces(o.state).keys()] : [])));
+    return revertEnactment(ctx, cached, kept);
+  }
   if (!policy || policy.metadata.deletionTimestamp || !selects(policy.spec?.nodeSelector, node.metadata.labels)) {
     ctx.driftSuspects.delete(name);
     if (cached) {
@@ -71,6 +130,17 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
     await status({ phase: "Failing", message: rendered.message });
     await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "FailedToConfigure", action: "Render", note: rendered.message.slice(0, 1000) });
     ctx.metrics.applies.inc({ result: "invalid" });
+    return {};
+  }
+  const waiting = dependencyWait(ctx, name, generation, rendered.desired, staticView(snapshot));
+  if (waiting) {
+    await status({ phase: "Pending", reason: "WaitingForPolicy", message: waiting });
+    return { requeueAfterMs: 3_000 };
+  }
+  const conflict = conflictWith(ctx, name, rendered.desired);
+  if (conflict) {
+    await status({ phase: "Failing", message: conflict });
+    await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "ConflictingPolicies", action: "Validate", note: conflict.slice(0, 1000) });
     return {};
   }
   const fields = { desiredState: rendered.rendered as Record<string, unknown>, capturedStates: rendered.capturedStates, desiredStateMetaInfo: { time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), version: ctx.version } };
@@ -127,7 +197,10 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
       timeoutSeconds: ctx.applyTimeoutSeconds,
     });
     for (const p of result.probes) ctx.metrics.probeDuration.observe({ probe: p.target.kind, result: p.ok ? "ok" : "failed" }, p.elapsedMs / 1000);
-    await status({ phase: "Available", message: "successfully reconciled" }, { ...fields, ...(result.revert ? { revertState: result.revert as Record<string, unknown> } : {}) });
+    const previousRevert = enactment.status?.revertState ? parseState(enactment.status.revertState).state : undefined;
+    const revertState = result.revert ? mergeRevertStates(previousRevert, result.revert) : previousRevert;
+    await status({ phase: "Available", message: "successfully reconciled" }, { ...fields, ...(revertState ? { revertState: revertState as Record<string, unknown> } : {}) });
+    await setRevertFinalizer(ctx, enactment, Boolean(policy.spec?.revertOnDelete));
     ctx.retries.delete(name);
     await releaseSlots(ctx.rollout, name, ctx.nodeName);
     ctx.metrics.applies.inc({ result: "success" });

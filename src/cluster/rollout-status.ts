@@ -41,7 +41,13 @@ export async function followRollout(kube: Kube, name: string, options: Options):
   const policies = policyClient(kube);
   if (!(await policies.get(name))) return { kind: "missing" };
   let wake: () => void = () => undefined;
-  const changed = () => wake();
+  let lastEventAt = Date.now();
+  const changed = () => {
+    lastEventAt = Date.now();
+    wake();
+  };
+  /** The controller writes the policy's status a moment after the enactments change: wait for quiet. */
+  const QUIET_MS = 1_500;
   const policyInformer = new Informer(kube.config, resourceSource(policies, { fieldSelector: `metadata.name=${name}` }), changed);
   const enactmentInformer = new Informer(kube.config, resourceSource(enactmentClient(kube), { labelSelector: `nmstate.io/policy=${name}` }), changed);
   await Promise.all([policyInformer.start(), enactmentInformer.start()]);
@@ -57,9 +63,7 @@ export async function followRollout(kube: Kube, name: string, options: Options):
         last = line;
       }
       const verdict = policy?.status?.conditions?.find((c) => c.status === "True");
-      // The policy's status must have caught up with the last enactment change (the controller coalesces writes).
-      const lastChange = enactments.flatMap((e) => e.status?.conditions?.map((c) => c.lastTransitionTime ?? "") ?? []).sort().at(-1) ?? "";
-      const settled = enactments.every((e) => e.status?.policyGeneration === (policy?.metadata.generation ?? 1)) && (verdict?.lastHeartbeatTime ?? "") >= lastChange;
+      const settled = enactments.every((e) => e.status?.policyGeneration === (policy?.metadata.generation ?? 1)) && Date.now() - lastEventAt >= QUIET_MS;
       if (verdict?.type === "Available" && settled) {
         if (options.tty) options.write("\n");
         return { kind: "available", message: verdict.message ?? "Available" };
@@ -78,7 +82,7 @@ export async function followRollout(kube: Kube, name: string, options: Options):
       if (Date.now() > deadline) return { kind: "timeout", message: line };
       await new Promise<void>((resolve) => {
         wake = resolve;
-        setTimeout(resolve, 1000);
+        setTimeout(resolve, 500);
       });
     }
   } finally {

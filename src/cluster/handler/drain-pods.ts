@@ -103,7 +103,7 @@ export function waitingMessage(blocked: readonly BlockedPod[]): string {
 
 /** "drain timed out after 60s: …" — why a drain gave up, from what it last saw. */
 export function timeoutMessage(timeoutMs: number, blocked: readonly BlockedPod[], terminating: readonly string[]): string {
-  const after = `drain timed out after ${Math.round(timeoutMs / 1000)}s`;
+  const after = `drain timed out after ${Number((timeoutMs / 1000).toFixed(1))}s`;
   if (blocked.length) return `${after}: ${waitingMessage(blocked).replace(/^waiting: /, "")}`;
   if (terminating.length) {
     const shown = terminating.slice(0, 3).join(", ");

@@ -37,7 +37,7 @@ export interface CordonState {
   marker?: string;
 }
 
-/** The API calls a drain makes (src/cluster/kube/drain.ts over a real API server; fakes in tests). */
+/** The API calls a drain makes (drain-kube.ts over a real API server; fakes in tests). */
 export interface DrainApi {
   node(name: string): Promise<CordonState | undefined>;
   /** Sets or clears cordon and marker together, if the node is still at `resourceVersion`. */

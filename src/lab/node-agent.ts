@@ -5,9 +5,11 @@
  * NotReady, exactly as for a real node.
  *
  * Every `intervalMs` it renews the node's Lease (kube-node-lease) and reports
- * Ready in the Node's status. Pods bound to the node are reported Running;
- * pods being deleted (an eviction during a drain) are confirmed deleted — the
- * two things a kubelet must do for drain to work.
+ * Ready in the Node's status, with a capacity (cpu, memory, pods) so that the
+ * scheduler places pods on it. Every `podIntervalMs` pods bound to the node
+ * are reported Running and Ready; pods being deleted (an eviction during a
+ * drain) are confirmed deleted — the two things a kubelet must do for drain
+ * to work. No container runs: the pods are bookkeeping.
  */
 import { PatchStrategy, V1MicroTime, setHeaderOptions } from "@kubernetes/client-node";
 import type { Kube } from "../cluster/kube/config.ts";
@@ -17,45 +19,75 @@ export interface NodeAgentOptions {
   kube: Kube;
   node: string;
   intervalMs?: number;
+  /** How often pods bound to the node are tended (a drain waits for evicted pods to be confirmed gone). */
+  podIntervalMs?: number;
   leaseSeconds?: number;
   log?: (message: string) => void;
 }
 
-export class NodeAgent {
-  private readonly o: Required<NodeAgentOptions>;
+/** What a lab node offers the scheduler: room for the pods of the drain tests and demos, not a real machine's. */
+export const LAB_NODE_CAPACITY = { cpu: "4", memory: "8Gi", pods: "110" } as const;
+
+/** A periodic job that never overlaps itself (a call stuck on a cut-off network must not pile up) and logs a failure once. */
+class Loop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
-  private lastError = "";
   private busy = false;
+  private lastError = "";
+  private readonly what: string;
+  private readonly body: () => Promise<void>;
+  private readonly log: (message: string) => void;
 
-  constructor(options: NodeAgentOptions) {
-    this.o = { intervalMs: 4_000, leaseSeconds: 20, log: (m) => process.stderr.write(`${new Date().toISOString()} ${options.node} agent: ${m}\n`), ...options };
+  constructor(what: string, body: () => Promise<void>, log: (message: string) => void) {
+    this.what = what;
+    this.body = body;
+    this.log = log;
   }
 
-  start(): void {
+  start(intervalMs: number): void {
     const tick = () => {
-      // A heartbeat stuck on a cut-off network must not pile up behind itself.
       if (this.busy) return;
       this.busy = true;
-      this.running = this.beat().finally(() => (this.busy = false)).then(
+      this.running = this.body().finally(() => (this.busy = false)).then(
         () => {
-          if (this.lastError) this.o.log("heartbeats resumed");
+          if (this.lastError) this.log(`${this.what} resumed`);
           this.lastError = "";
         },
         (error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);
-          if (message !== this.lastError) this.o.log(`heartbeat failed: ${message}`);
+          if (message !== this.lastError) this.log(`${this.what} failed: ${message}`);
           this.lastError = message;
         },
       );
     };
     tick();
-    this.timer = setInterval(tick, this.o.intervalMs);
+    this.timer = setInterval(tick, intervalMs);
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
+  }
+}
+
+export class NodeAgent {
+  private readonly o: Required<NodeAgentOptions>;
+  private readonly heartbeat: Loop;
+  private readonly pods: Loop;
+
+  constructor(options: NodeAgentOptions) {
+    this.o = { intervalMs: 4_000, podIntervalMs: 1_000, leaseSeconds: 20, log: (m) => process.stderr.write(`${new Date().toISOString()} ${options.node} agent: ${m}\n`), ...options };
+    this.heartbeat = new Loop("heartbeat", () => this.beat(), this.o.log);
+    this.pods = new Loop("tending pods", () => this.tendPods(), this.o.log);
+  }
+
+  start(): void {
+    this.heartbeat.start(this.o.intervalMs);
+    this.pods.start(this.o.podIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.heartbeat.stop(), this.pods.stop()]);
   }
 
   private async beat(): Promise<void> {
@@ -80,12 +112,13 @@ export class NodeAgent {
         body: {
           status: {
             conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "nodenet lab node agent is posting ready status", lastHeartbeatTime: stamp, lastTransitionTime: stamp }],
+            capacity: LAB_NODE_CAPACITY,
+            allocatable: LAB_NODE_CAPACITY,
           },
         },
       },
       setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch),
     );
-    await this.tendPods();
   }
 
   private async tendPods(): Promise<void> {
@@ -98,7 +131,8 @@ export class NodeAgent {
         await kube.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
         continue;
       }
-      if (pod.status?.phase === "Running") continue;
+      // Running already, or finished: a kubelet does not bring finished pods back.
+      if (pod.status?.phase && pod.status.phase !== "Pending") continue;
       const stamp = new Date().toISOString().replace(/\.\d+Z$/, "Z");
       await kube.core.patchNamespacedPodStatus(
         { name, namespace, body: { status: { phase: "Running", startTime: stamp, conditions: [{ type: "Ready", status: "True", lastTransitionTime: stamp }, { type: "ContainersReady", status: "True", lastTransitionTime: stamp }] } } },

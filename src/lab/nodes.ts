@@ -3,13 +3,18 @@
  * (src/lab/network: switch, router with DHCP/DNS, control-plane edge,
  * node namespaces), a Node object per node, and per node two processes
  * running INSIDE its namespace — the node agent (plays kubelet: heartbeat,
- * pods) and the nodenet handler — plus the nodenet controller on the host.
+ * pods) and the nodenet handler — plus the nodenet controller on the host,
+ * which serves the policy admission webhook on 127.0.0.1 (where the API
+ * server calls it); `lab up` ends once the webhook answers.
  *
  * Nodes reach the API server only at 192.0.2.2:6443 through the simulated
  * network, so a node that breaks its own network really loses it
- * (docs/adr/0004-lab-control-plane.md). Handlers and the controller use
- * client certificates for their service accounts, so the RBAC in deploy/ is
- * exercised for real.
+ * (docs/adr/0004-lab-control-plane.md). The RBAC in deploy/ is exercised
+ * for real: the controller uses a client certificate for its service account,
+ * and each handler a token of its service account bound to its Node — the
+ * identity a handler pod's projected token gives it in a cluster, whose
+ * node-name claim deploy/rbac/drain.yaml checks before letting a handler
+ * cordon a node.
  *
  * Everything started is recorded in `LabNodes` (saved with the lab state)
  * before it is waited on, so `stopNodes` can undo it after a crash.
@@ -24,7 +29,9 @@ import { parseManifests, serverSideApply } from "../cluster/kube/apply.ts";
 import { isNodeReady, NodeSchema } from "../cluster/kube/nodes.ts";
 import { isAlreadyExists } from "../cluster/kube/errors.ts";
 import { nodeStateClient } from "../cluster/kube/resources.ts";
+import { probeWebhook } from "../cluster/admission/probe.ts";
 import { issueClientCert } from "./controlplane/pki.ts";
+import { freePort } from "./controlplane/ports.ts";
 import { writeKubeconfig } from "./controlplane/kubeconfig.ts";
 import { startTicksOf, stopProcess, type ProcessRecord } from "./controlplane/process.ts";
 import { defaultStateDir } from "../host/kernel/paths.ts";
@@ -38,8 +45,8 @@ export interface LabNodes {
   network?: boolean;
   /** Node agents, handlers and the controller. */
   processes?: ProcessRecord[];
-  /** Kubeconfigs for the nodes' and controller's identities. */
-  kubeconfigs?: { handler: string; agent: string; controller: string };
+  /** Kubeconfigs for the nodes' and controller's identities; a handler's is per node (its token names the node). */
+  kubeconfigs?: { handlers: Record<string, string>; agent: string; controller: string };
 }
 
 export interface NodesContext {
@@ -94,23 +101,58 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
   throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
 }
 
-async function identities(cp: ControlPlane, dir: string): Promise<NonNullable<LabNodes["kubeconfigs"]>> {
-  const server = `https://${CONTROL_PLANE_ADDRESS}:6443`;
+const LAB_SERVER = `https://${CONTROL_PLANE_ADDRESS}:6443`;
+/** As long as the lab's certificates (pki.ts): a lab token must not expire under a long-lived lab. */
+const HANDLER_TOKEN_SECONDS = 365 * 24 * 3600;
+
+async function identities(cp: ControlPlane, dir: string): Promise<Omit<NonNullable<LabNodes["kubeconfigs"]>, "handlers">> {
   const kubeconfig = async (who: string, user: string, groups: string[], viaLabNetwork: boolean) =>
     writeKubeconfig(join(dir, `${who}.kubeconfig`), {
       clusterName: "nodenet-lab",
-      server: viaLabNetwork ? server : cp.server,
+      server: viaLabNetwork ? LAB_SERVER : cp.server,
       caCert: cp.pki.caCert,
       user,
       credentials: await issueClientCert(cp.pki, who, user, groups),
     });
   return {
-    // The handlers' identity is their service account's, so deploy/rbac governs them here as in a cluster.
-    handler: await kubeconfig("handler", `system:serviceaccount:${LAB_NAMESPACE}:nodenet-handler`, ["system:serviceaccounts", `system:serviceaccounts:${LAB_NAMESPACE}`], true),
     // The node agents play kubelet; kubelets are in system:nodes and much more privileged than nodenet.
     agent: await kubeconfig("agent", "nodenet-lab-node-agent", ["system:masters"], true),
     controller: await kubeconfig("controller", `system:serviceaccount:${LAB_NAMESPACE}:nodenet-controller`, ["system:serviceaccounts", `system:serviceaccounts:${LAB_NAMESPACE}`], false),
   };
+}
+
+/**
+ * A handler's identity: a token of the nodenet-handler service account bound
+ * to its Node (TokenRequest with boundObjectRef kind Node). The API server
+ * then authenticates it as the service account with the extra
+ * `authentication.kubernetes.io/node-name: NODE` — what a pod's projected
+ * token carries in a cluster, and what the ValidatingAdmissionPolicy in
+ * deploy/rbac/drain.yaml needs to let it cordon its own node and no other.
+ * A client certificate cannot carry that claim.
+ */
+async function handlerIdentity(kube: Kube, cp: ControlPlane, dir: string, node: string): Promise<string> {
+  const object = await kube.core.readNode({ name: node });
+  const request = await kube.core.createNamespacedServiceAccountToken({
+    name: "nodenet-handler",
+    namespace: LAB_NAMESPACE,
+    body: {
+      spec: {
+        // Empty: the API server's own audience.
+        audiences: [],
+        expirationSeconds: HANDLER_TOKEN_SECONDS,
+        boundObjectRef: { apiVersion: "v1", kind: "Node", name: node, ...(object.metadata?.uid ? { uid: object.metadata.uid } : {}) },
+      },
+    },
+  });
+  const token = request.status?.token;
+  if (!token) throw new Error(`the API server issued no token for the handler of ${node}`);
+  return writeKubeconfig(join(dir, `handler-${node}.kubeconfig`), {
+    clusterName: "nodenet-lab",
+    server: LAB_SERVER,
+    caCert: cp.pki.caCert,
+    user: `system:serviceaccount:${LAB_NAMESPACE}:nodenet-handler`,
+    credentials: { token },
+  });
 }
 
 /** The namespace, service accounts and RBAC from deploy/, as a cluster admin would install them. */
@@ -151,7 +193,7 @@ export async function startNodes(context: NodesContext, count: number): Promise<
 
   progress("installing the nodenet namespace, service accounts and RBAC (deploy/)");
   await installRbac(kube);
-  nodes.kubeconfigs = await identities(cp, dir);
+  nodes.kubeconfigs = { ...(await identities(cp, dir)), handlers: {} };
   context.save(nodes);
 
   nodes.processes = [];
@@ -162,6 +204,8 @@ export async function startNodes(context: NodesContext, count: number): Promise<
   const names = Array.from({ length: count }, (_, i) => nodeName(i + 1));
   for (const node of names) {
     await createNode(kube, node);
+    const handlerKubeconfig = await handlerIdentity(kube, cp, dir, node);
+    nodes.kubeconfigs.handlers[node] = handlerKubeconfig;
     const netns = nodeNetns(name, Number(node.split("-").at(-1)));
     record(startNodenet(`agent-${node}`, netns, ["lab", "node-agent", "--node", node, "--kubeconfig", nodes.kubeconfigs.agent], join(logs, `agent-${node}.log`)));
     record(
@@ -169,12 +213,22 @@ export async function startNodes(context: NodesContext, count: number): Promise<
         `handler-${node}`,
         netns,
         // The same state directory as the lab used to configure eth0: the handler then owns that DHCP client.
-        ["handler", "--node", node, "--kubeconfig", nodes.kubeconfigs.handler, "--namespace", LAB_NAMESPACE, "--state-dir", defaultStateDir(netns), "--metrics-port", "9490"],
+        ["handler", "--node", node, "--kubeconfig", handlerKubeconfig, "--namespace", LAB_NAMESPACE, "--state-dir", defaultStateDir(netns), "--metrics-port", "9490"],
         join(logs, `handler-${node}.log`),
       ),
     );
   }
-  record(startNodenet("controller", undefined, ["controller", "--kubeconfig", nodes.kubeconfigs.controller, "--namespace", LAB_NAMESPACE, "--identity", `lab-${name}`], join(logs, "controller.log")));
+  // The API server (on the host's 127.0.0.1) calls the controller's admission webhook there.
+  const webhookPort = await freePort();
+  record(
+    startNodenet(
+      "controller",
+      undefined,
+      ["controller", "--kubeconfig", nodes.kubeconfigs.controller, "--namespace", LAB_NAMESPACE, "--identity", `lab-${name}`,
+        "--webhook-port", String(webhookPort), "--webhook-address", "127.0.0.1", "--webhook-url", `https://127.0.0.1:${webhookPort}`],
+      join(logs, "controller.log"),
+    ),
+  );
 
   progress(`waiting for ${count} nodes to be Ready (their agents heartbeat through the simulated network) and report their NodeNetworkState`);
   const states = nodeStateClient(kube);
@@ -183,6 +237,16 @@ export async function startNodes(context: NodesContext, count: number): Promise<
     const ready = list.items.filter((n) => isNodeReady(NodeSchema.parse(JSON.parse(JSON.stringify(n))))).length;
     const reported = (await states.list()).items.filter((s) => s.status?.currentState).length;
     return ready >= count && reported >= count;
+  });
+
+  progress(`waiting for the policy admission webhook to be registered and answering (https://127.0.0.1:${webhookPort})`);
+  let last = "";
+  await waitFor("the admission webhook", 60_000, async () => {
+    const probe = await probeWebhook(kube);
+    last = probe.state === "failing" ? probe.detail : probe.state;
+    return probe.state === "answering";
+  }).catch((error: unknown) => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)} (last: ${last}; see ${join(logs, "controller.log")})`);
   });
   return nodes;
 }

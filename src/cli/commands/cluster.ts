@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
+import { NodenetError } from "../../errors.ts";
 import { positiveSeconds } from "../io.ts";
 import { untilSignal } from "./lab.ts";
 
@@ -49,16 +50,112 @@ seconds when someone changes the node by hand.`,
 
   program
     .command("controller")
-    .description("run the controller: policy status from enactments, cleanup of orphaned enactments (leader-elected)")
+    .description("run the controller: policy status from enactments, cleanup of orphaned enactments (leader-elected), and the policy admission webhook")
     .option("--kubeconfig <path>", "kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
-    .option("--namespace <ns>", "namespace of the leader Lease and Events", process.env.POD_NAMESPACE ?? "nodenet")
+    .option("--namespace <ns>", "namespace of the leader Lease, Events and the webhook's certificate Secret", process.env.POD_NAMESPACE ?? "nodenet")
     .option("--identity <id>", "this candidate's identity for leader election (default: host name + random)")
-    .action(async (flags: { kubeconfig?: string; namespace: string; identity?: string }) => {
-      const { connect } = await import("../../cluster/kube/config.ts");
-      const { Controller } = await import("../../cluster/controller/controller.ts");
-      const controller = new Controller({ kube: connect(flags.kubeconfig), namespace: flags.namespace, identity: flags.identity ?? `${hostname()}-${randomBytes(3).toString("hex")}` });
-      controller.start();
-      await untilSignal();
-      await controller.stop();
-    });
+    .option("--webhook-port <port>", "serve the policy admission webhook (HTTPS) on this port; 0: no webhook", port("--webhook-port"), 0)
+    .option("--webhook-address <address>", "address the webhook listens on", "0.0.0.0")
+    .option("--webhook-service <name>", "the Service (in --namespace, port 443) the API server reaches the webhook through", "nodenet-webhook")
+    .option("--webhook-url <url>", "reach the webhook at this base URL instead of a Service, e.g. https://127.0.0.1:9443 (the lab; /validate-nncp is added)")
+    .option("--webhook-timeout <seconds>", "the webhook's timeoutSeconds: the API server refuses a policy whose check takes longer (1-30)", timeoutSeconds, 5)
+    .option("--webhook-max-nodes <n>", "check a policy against at most this many distinct node states", positiveInteger("--webhook-max-nodes"), 100)
+    .addHelpText(
+      "after",
+      `
+Admission (--webhook-port N): every replica serves the webhook; the leader
+registers the ValidatingWebhookConfiguration "nodenet" (CA bundle of a
+self-managed CA kept in Secret nodenet-webhook-tls) so that kubectl apply of a
+policy runs the checks of \`nodenet validate\` — desiredState parsed, captures
+tried and the result validated against each selected node's NodeNetworkState —
+and is refused with the field path and the nodes it would break. Warnings
+(e.g. the management interface left without an address) are printed by
+kubectl and the policy is accepted.
+
+failurePolicy is Fail: while no replica answers (all stopped, crashing, or
+slower than --webhook-timeout), policies cannot be created or changed;
+kubectl says "failed calling webhook \"validate.nncp.nodenet.io\"". Deleting
+policies, and status and metadata updates, never wait on the webhook.
+Escape hatch when the controller cannot be brought back:
+  kubectl delete validatingwebhookconfiguration nodenet
+(policies are then let through unchecked; the leader registers the webhook
+again as soon as a controller with --webhook-port runs). To turn admission off
+for good, run the controllers without --webhook-port (or with 0) and delete it.
+See docs/adr/0005-admission-webhook-down.md.`,
+    )
+    .action(
+      async (flags: {
+        kubeconfig?: string;
+        namespace: string;
+        identity?: string;
+        webhookPort: number;
+        webhookAddress: string;
+        webhookService: string;
+        webhookUrl?: string;
+        webhookTimeout: number;
+        webhookMaxNodes: number;
+      }) => {
+        const { connect } = await import("../../cluster/kube/config.ts");
+        const { Controller } = await import("../../cluster/controller/controller.ts");
+        const { WEBHOOK_PATH } = await import("../../cluster/admission/configuration.ts");
+        const webhook =
+          flags.webhookPort > 0
+            ? {
+                host: flags.webhookAddress,
+                port: flags.webhookPort,
+                endpoint: flags.webhookUrl
+                  ? { kind: "url" as const, url: webhookUrl(flags.webhookUrl, WEBHOOK_PATH) }
+                  : { kind: "service" as const, namespace: flags.namespace, name: flags.webhookService, port: 443 },
+                timeoutSeconds: flags.webhookTimeout,
+                maxNodes: flags.webhookMaxNodes,
+              }
+            : undefined;
+        const controller = new Controller({
+          kube: connect(flags.kubeconfig),
+          namespace: flags.namespace,
+          identity: flags.identity ?? `${hostname()}-${randomBytes(3).toString("hex")}`,
+          ...(webhook ? { webhook } : {}),
+        });
+        controller.start();
+        await untilSignal();
+        await controller.stop();
+      },
+    );
+}
+
+function port(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new NodenetError("invalid-input", `${flag} takes a port number (0-65535), not "${value}"`);
+    return n;
+  };
+}
+
+function positiveInteger(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new NodenetError("invalid-input", `${flag} takes a whole number of at least 1, not "${value}"`);
+    return n;
+  };
+}
+
+function timeoutSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 30) throw new NodenetError("invalid-input", `--webhook-timeout takes 1 to 30 seconds (the API server's limit), not "${value}"`);
+  return n;
+}
+
+/** `https://host:port` (any path is replaced by the webhook's). Only https: the API server calls webhooks over TLS. */
+export function webhookUrl(base: string, path: string): string {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new NodenetError("invalid-input", `--webhook-url: "${base}" is not a URL`);
+  }
+  if (url.protocol !== "https:") throw new NodenetError("invalid-input", `--webhook-url must be https://…, not ${url.protocol}`);
+  url.pathname = path;
+  url.search = "";
+  url.hash = "";
+  return url.toString();
 }

@@ -113,6 +113,31 @@ Examples:
     });
 
   lab
+    .command("demo")
+    .description("the whole story on a 3-node lab: report, roll out, break and roll back, fix, drift")
+    .option(...nameOption)
+    .option("--keep", "leave the lab running afterwards, to explore it")
+    .addHelpText(
+      "after",
+      `
+Brings a 3-node lab up (or reuses one), then plays, narrating each step with
+the real kubectl commands and their output:
+  1. report     each node's network as the cluster sees it (kubectl get nns)
+  2. configure  a bridge on eth1 with a per-node address, one node at a time
+  3. break      eth0 under a bridge without IP configuration: the first node
+                loses its gateway and the API server, rolls back by itself;
+                the other nodes abort; every node stays reachable
+  4. fix        the same bridge with DHCP: it succeeds everywhere
+  5. drift      an address deleted by hand comes back by itself
+and prints a summary with the timings. Exits non-zero if any step does not
+behave as narrated. Without --keep the lab is removed at the end.`,
+    )
+    .action(async (flags: NameFlag & { keep?: boolean }) => {
+      const { runDemo } = await import("../../lab/demo/demo.ts");
+      process.exitCode = await runDemo({ name: flags.name ?? defaultName(), keep: Boolean(flags.keep), write: (t) => process.stdout.write(t), tty: Boolean(process.stdout.isTTY) });
+    });
+
+  lab
     .command("exec")
     .description("run a command inside a lab node's network namespace (or router, switch, edge)")
     .argument("<node>", "node-1 … node-N, router, switch or edge")

@@ -1,7 +1,9 @@
 /**
  * `nodenet controller`: the cluster-wide half. While it holds the leader
  * Lease it keeps every policy's status in step with its enactments, and
- * removes enactments whose node or policy is gone.
+ * removes enactments whose node or policy is gone. With `webhook`, every
+ * replica also serves the policy admission webhook, and the leader keeps it
+ * registered (src/cluster/admission/webhook.ts).
  *
  * Status writes are coalesced: any change marks the policy dirty, a short
  * timer recomputes it once, and the status is written only when the
@@ -22,6 +24,7 @@ import { enactmentClient, nodeStateClient, policyClient } from "../kube/resource
 import { patchStatus } from "../kube/status.ts";
 
 import { selects } from "../handler/selection.ts";
+import { AdmissionWebhook, type WebhookOptions } from "../admission/webhook.ts";
 import { countPolicy, policyConditions, policyVerdict, type NodeFacts } from "./policy-status.ts";
 
 export const CONTROLLER_FIELD_MANAGER = "nodenet-controller";
@@ -34,13 +37,17 @@ export interface ControllerOptions {
   coalesceMs?: number;
   leaseDurationMs?: number;
   log?: (message: string) => void;
+  /** Serve the admission webhook (every replica) and register it (the leader). */
+  webhook?: WebhookOptions;
 }
 
 export class Controller {
   /** Policy status writes made, for the coalescing tests and metrics. */
   statusWrites = 0;
-  private readonly options: Required<ControllerOptions>;
+  private readonly options: Required<Omit<ControllerOptions, "webhook">>;
   private readonly elector: LeaderElector;
+  /** The admission webhook, when it is enabled. */
+  readonly webhook: AdmissionWebhook | undefined;
   private readonly dirty = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private informers: { policies: Informer<Policy>; enactments: Informer<Enactment>; nodes: Informer<Node>; states: Informer<NodeState> } | undefined;
@@ -59,9 +66,11 @@ export class Controller {
       onStartedLeading: (signal) => this.lead(signal),
       log: this.options.log,
     });
+    this.webhook = options.webhook ? new AdmissionWebhook({ kube: options.kube, namespace: options.namespace, log: this.options.log }, options.webhook) : undefined;
   }
 
   start(): void {
+    this.webhook?.start();
     this.elector.start();
   }
 
@@ -71,11 +80,13 @@ export class Controller {
 
   async stop(): Promise<void> {
     await this.elector.stop();
+    await this.webhook?.stop();
     await this.stopInformers();
   }
 
   private async lead(signal: AbortSignal): Promise<void> {
     const { kube, log } = this.options;
+    if (this.webhook) void this.webhook.register(signal);
     const mark = (policy: string | undefined) => policy && this.markDirty(policy);
     const policies = new Informer(kube.config, resourceSource(policyClient(kube)), (e) => mark(e.object.metadata.name), { log });
     const enactments = new Informer(kube.config, resourceSource(enactmentClient(kube)), (e) => {

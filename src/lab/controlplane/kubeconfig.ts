@@ -8,7 +8,8 @@ export interface KubeconfigOptions {
   server: string;
   caCert: string;
   user: string;
-  credentials: ClientCert;
+  /** A client certificate, or a bearer token (a service-account token bound to a Node, for the handlers). */
+  credentials: ClientCert | { token: string };
 }
 
 export function renderKubeconfig(options: KubeconfigOptions): string {
@@ -16,7 +17,12 @@ export function renderKubeconfig(options: KubeconfigOptions): string {
     apiVersion: "v1",
     kind: "Config",
     clusters: [{ name: options.clusterName, cluster: { server: options.server, "certificate-authority": options.caCert } }],
-    users: [{ name: options.user, user: { "client-certificate": options.credentials.cert, "client-key": options.credentials.key } }],
+    users: [
+      {
+        name: options.user,
+        user: "token" in options.credentials ? { token: options.credentials.token } : { "client-certificate": options.credentials.cert, "client-key": options.credentials.key },
+      },
+    ],
     contexts: [{ name: options.clusterName, context: { cluster: options.clusterName, user: options.user } }],
     "current-context": options.clusterName,
   });

@@ -23,6 +23,12 @@ export interface DnsmasqConfig {
     /** Fixed addresses by MAC (they need not lie inside `range`). */
     hosts?: DnsmasqDhcpHost[];
   };
+  /**
+   * A second segment where only the listed hosts get an address (dnsmasq's
+   * "static" range), with no router or DNS server handed out: per-node
+   * addresses by MAC, e.g. for a storage network.
+   */
+  reserved?: { network: string; netmask?: string; leaseTime?: string; hosts: DnsmasqDhcpHost[] };
   /** DNS domain; also handed out as the DHCP search domain. */
   domain?: string;
   /** Names answered with a fixed IPv4 address (`--address=/name/ip`, which also covers subdomains). */
@@ -39,13 +45,25 @@ export function dnsmasqLines(config: DnsmasqConfig): string[] {
   const lines = ["no-resolv", "no-hosts", ...config.interfaces.map((i) => `interface=${i}`), "bind-interfaces", "except-interface=lo"];
   const { dhcp } = config;
   if (dhcp) {
+    // With a reserved-only segment, the router and DNS options must not reach it: tag the main range.
+    const tag = config.reserved ? "tag:main," : "";
     lines.push(
-      `dhcp-range=${dhcp.range[0]},${dhcp.range[1]},${dhcp.netmask ?? "255.255.255.0"},${dhcp.leaseTime ?? "1h"}`,
-      `dhcp-option=option:router,${dhcp.router}`,
-      `dhcp-option=option:dns-server,${dhcp.dns}`,
+      `dhcp-range=${config.reserved ? "set:main," : ""}${dhcp.range[0]},${dhcp.range[1]},${dhcp.netmask ?? "255.255.255.0"},${dhcp.leaseTime ?? "1h"}`,
+      `dhcp-option=${tag}option:router,${dhcp.router}`,
+      `dhcp-option=${tag}option:dns-server,${dhcp.dns}`,
       ...(dhcp.hosts ?? []).map((h) => `dhcp-host=${h.mac},${h.address}${h.name ? `,${h.name}` : ""}`),
       "dhcp-authoritative",
       "log-dhcp",
+    );
+  }
+  if (config.reserved) {
+    const r = config.reserved;
+    lines.push(
+      `dhcp-range=set:reserved,${r.network},static,${r.netmask ?? "255.255.255.0"},${r.leaseTime ?? "1h"}`,
+      // Empty values: no router and no DNS server on this segment.
+      "dhcp-option=tag:reserved,option:router",
+      "dhcp-option=tag:reserved,option:dns-server",
+      ...r.hosts.map((h) => `dhcp-host=${h.mac},${h.address}`),
     );
   }
   if (config.domain) {

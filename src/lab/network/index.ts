@@ -7,6 +7,6 @@ export { createLabNetwork, describeLabNetworkEvent, type CreateLabNetworkOptions
 export { destroyLabNetwork, type DestroyReport } from "./destroy.ts";
 export { checkApiReachable, execInNode, labPlan, labTargetNetns, setNodeCable } from "./node.ts";
 export { labDir, labNetworkPaths, labsRoot, type LabNetworkPaths } from "./paths.ts";
-export { checkLabName, labDnsmasqConfig, labNamespacePattern, labNamespaces, MAX_NODES, nodeDesiredState, nodeName, nodeNetns, planLabNetwork, type LabNetworkPlan, type LabNodePlan } from "./plan.ts";
+export { checkLabName, dataAddress, labDnsmasqConfig, labNamespacePattern, labNamespaces, MAX_NODES, nodeDesiredState, nodeName, nodeNetns, planLabNetwork, type LabNetworkPlan, type LabNodePlan } from "./plan.ts";
 export type { LabNetworkRecord, LabProcessRecord, LabProcessRole } from "./record.ts";
 export { formatLabNetworkStatus, labNetworkStatus, listLabNetworks, type LabNetworkStatus, type LabNodeStatus, type LabProcessStatus } from "./status.ts";

@@ -195,6 +195,9 @@ export function nodeDesiredState(): NetworkState {
 }
 
 /** The router's dnsmasq: DHCP on the management segment (fixed leases by MAC), DNS for the lab's names on both segments, no upstream. */
+/** Node i's reserved address on the data segment. */
+export const dataAddress = (i: number) => `198.51.100.${10 + i}`;
+
 export function labDnsmasqConfig(plan: LabNetworkPlan, files: { leaseFile: string; pidFile: string }): DnsmasqConfig {
   const m = plan.management;
   return {
@@ -207,6 +210,8 @@ export function labDnsmasqConfig(plan: LabNetworkPlan, files: { leaseFile: strin
       dns: m.gateway,
       hosts: plan.nodes.map((n) => ({ mac: n.nics[0].mac, address: n.address, name: n.name })),
     },
+    // eth1 gets a per-node address by DHCP reservation on the data segment (198.51.100.1N), no gateway.
+    reserved: { network: "198.51.100.0", netmask: "255.255.255.0", hosts: plan.nodes.map((n, i) => ({ mac: n.nics[1].mac, address: dataAddress(i + 1) })) },
     domain: plan.domain,
     records: {
       // nodenet's DNS probe asks for `localhost` by default.

@@ -1,0 +1,73 @@
+/**
+ * The nodes and their NodeNetworkStates as admission needs them, from
+ * informers (so a request costs the API server nothing and answers in
+ * milliseconds). Each state is parsed when it arrives — once per
+ * resourceVersion, never while a request waits — and keyed by a digest of
+ * its content so that identical nodes are checked once.
+ */
+import { createHash } from "node:crypto";
+import { formatIssue } from "../../state/issues.ts";
+import { parseState } from "../../state/parse/index.ts";
+import type { NodeState } from "../api/node-state.ts";
+import type { Kube } from "../kube/config.ts";
+import { Informer, resourceSource } from "../kube/informer.ts";
+import { nodeSource, type Node } from "../kube/nodes.ts";
+import { nodeStateClient } from "../kube/resources.ts";
+import type { NodeCurrentState, NodeView } from "./check.ts";
+
+/** One NodeNetworkState's currentState → what a check needs. */
+export function readNodeState(currentState: unknown): NodeCurrentState | undefined {
+  if (currentState === undefined) return undefined;
+  if (currentState === null || typeof currentState !== "object" || Array.isArray(currentState)) return { readable: false, reason: "status.currentState is not an object" };
+  const parsed = parseState(currentState);
+  const state = parsed.state ?? parsed.partial;
+  if (!state) return { readable: false, reason: parsed.issues.slice(0, 2).map(formatIssue).join("; ") || "it does not parse" };
+  const key = createHash("sha256").update(JSON.stringify(currentState)).digest("hex");
+  return { readable: true, raw: currentState as Record<string, unknown>, parsed: state, key };
+}
+
+export class NodeStates {
+  private readonly nodes: Informer<Node>;
+  private readonly states: Informer<NodeState>;
+  private readonly parsed = new Map<string, { resourceVersion: string; state: NodeCurrentState | undefined }>();
+
+  constructor(kube: Kube, log?: (message: string) => void) {
+    this.nodes = new Informer(kube.config, nodeSource(kube), () => undefined, { log });
+    this.states = new Informer(kube.config, resourceSource(nodeStateClient(kube)), (e) => {
+      if (e.type === "deleted") this.parsed.delete(e.object.metadata.name);
+      else this.stateOf(e.object.metadata.name);
+    }, { log });
+  }
+
+  /** Resolves once both caches are filled. */
+  async start(): Promise<void> {
+    await Promise.all([this.nodes.start(), this.states.start()]);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.nodes.stop(), this.states.stop()]);
+  }
+
+  get synced(): boolean {
+    return this.nodes.synced && this.states.synced;
+  }
+
+  private stateOf(name: string): NodeCurrentState | undefined {
+    const nns = this.states.get(name);
+    if (!nns) return undefined;
+    const resourceVersion = nns.metadata.resourceVersion ?? "";
+    const cached = this.parsed.get(name);
+    if (cached && cached.resourceVersion === resourceVersion) return cached.state;
+    const state = readNodeState(nns.status?.currentState);
+    this.parsed.set(name, { resourceVersion, state });
+    return state;
+  }
+
+  /** Every node with its labels and, when it has reported one, its state. */
+  views(): NodeView[] {
+    return this.nodes.list().map((node) => {
+      const state = this.stateOf(node.metadata.name);
+      return { name: node.metadata.name, labels: node.metadata.labels ?? {}, ...(state ? { state } : {}) };
+    });
+  }
+}

@@ -232,7 +232,7 @@ export async function startNodes(context: NodesContext, count: number): Promise<
 
   progress(`waiting for ${count} nodes to be Ready (their agents heartbeat through the simulated network) and report their NodeNetworkState`);
   const states = nodeStateClient(kube);
-  await waitFor("the nodes to be Ready and report their state", 90_000, async () => {
+  await waitFor("the nodes to be Ready and report their state", 60_000 + count * 15_000, async () => {
     const list = await kube.core.listNode({ labelSelector: "nodenet.io/lab=true" });
     const ready = list.items.filter((n) => isNodeReady(NodeSchema.parse(JSON.parse(JSON.stringify(n))))).length;
     const reported = (await states.list()).items.filter((s) => s.status?.currentState).length;

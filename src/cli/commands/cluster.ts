@@ -97,14 +97,14 @@ See docs/adr/0005-admission-webhook-down.md.`,
       }) => {
         const { connect } = await import("../../cluster/kube/config.ts");
         const { Controller } = await import("../../cluster/controller/controller.ts");
-        const { WEBHOOK_PATH } = await import("../../cluster/admission/configuration.ts");
+        const { urlEndpoint } = await import("../../cluster/admission/configuration.ts");
         const webhook =
           flags.webhookPort > 0
             ? {
                 host: flags.webhookAddress,
                 port: flags.webhookPort,
                 endpoint: flags.webhookUrl
-                  ? { kind: "url" as const, url: webhookUrl(flags.webhookUrl, WEBHOOK_PATH) }
+                  ? urlEndpoint(flags.webhookUrl)
                   : { kind: "service" as const, namespace: flags.namespace, name: flags.webhookService, port: 443 },
                 timeoutSeconds: flags.webhookTimeout,
                 maxNodes: flags.webhookMaxNodes,
@@ -143,19 +143,4 @@ function timeoutSeconds(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 30) throw new NodenetError("invalid-input", `--webhook-timeout takes 1 to 30 seconds (the API server's limit), not "${value}"`);
   return n;
-}
-
-/** `https://host:port` (any path is replaced by the webhook's). Only https: the API server calls webhooks over TLS. */
-export function webhookUrl(base: string, path: string): string {
-  let url: URL;
-  try {
-    url = new URL(base);
-  } catch {
-    throw new NodenetError("invalid-input", `--webhook-url: "${base}" is not a URL`);
-  }
-  if (url.protocol !== "https:") throw new NodenetError("invalid-input", `--webhook-url must be https://…, not ${url.protocol}`);
-  url.pathname = path;
-  url.search = "";
-  url.hash = "";
-  return url.toString();
 }

@@ -5,6 +5,7 @@
  * docs/adr/0005-admission-webhook-down.md for failurePolicy and timeouts.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { NodenetError } from "../../errors.ts";
 import type { Kube } from "../kube/config.ts";
 import { serverSideApply } from "../kube/apply.ts";
 import { isNotFound } from "../kube/errors.ts";
@@ -22,6 +23,22 @@ export const FIELD_MANAGER = "nodenet-controller";
 
 /** Where the API server reaches the webhook: a URL (the lab: https://127.0.0.1:PORT/…) or a Service (a cluster). */
 export type WebhookEndpoint = { kind: "url"; url: string } | { kind: "service"; namespace: string; name: string; port: number };
+
+/** `--webhook-url`: an https base URL (the lab: https://127.0.0.1:PORT); any path is replaced by the webhook's. */
+export function urlEndpoint(base: string): WebhookEndpoint {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new NodenetError("invalid-input", `--webhook-url: "${base}" is not a URL`);
+  }
+  // The API server calls webhooks over TLS only.
+  if (url.protocol !== "https:") throw new NodenetError("invalid-input", `--webhook-url must be https://…, not ${url.protocol}`);
+  url.pathname = WEBHOOK_PATH;
+  url.search = "";
+  url.hash = "";
+  return { kind: "url", url: url.toString() };
+}
 
 /** The host the API server connects to: what the serving certificate must name. */
 export function endpointHost(endpoint: WebhookEndpoint): string {

@@ -46,7 +46,7 @@ export function decidePolicy(request: AdmissionRequest, nodes: readonly NodeView
   if (hasErrorFindings(check)) {
     const errors = check.findings.filter((f) => f.issue.severity === "error").length;
     return {
-      decision: deny({ code: 422, reason: "Invalid", message: denialMessage(policy.metadata.name, check), details: { name: policy.metadata.name, group: GROUP, kind: POLICY.plural } }, warnings),
+      decision: deny({ code: 422, reason: "Invalid", message: denialMessage(policy.metadata.name, check) }, warnings),
       summary: `${request.operation} ${policy.metadata.name}: refused, ${errors} error${errors === 1 ? "" : "s"} (${counted})`,
     };
   }

@@ -37,18 +37,17 @@ export const AdmissionReviewSchema = z.looseObject({
 });
 
 /**
- * A refusal, as a metav1.Status. No `details.causes`: kubectl prints only
- * the causes of an Invalid error (field: message), and would drop the hints,
- * the capture carets and the name of the webhook that refused; the message
- * carries every problem with its path, one per line.
+ * A refusal, as a metav1.Status, without `details`: for an Invalid error
+ * with details kubectl prints only the causes (field: message) or "The KIND
+ * NAME is invalid", dropping the hints, the capture carets and the name of
+ * the webhook that refused. The message carries every problem with its
+ * path, one per line.
  */
 export interface Denial {
   /** 422 for an invalid object, 400 for a malformed request, 500 when it could not be checked. */
   code: number;
   reason: "Invalid" | "BadRequest" | "InternalError";
   message: string;
-  /** The object refused, for clients that read Status details. */
-  details?: { name?: string; group?: string; kind?: string };
 }
 
 export type Decision = { allowed: true; warnings: string[] } | { allowed: false; denial: Denial; warnings: string[] };
@@ -59,7 +58,7 @@ export const deny = (denial: Denial, warnings: string[] = []): Decision => ({ al
 export interface AdmissionResponse {
   uid: string;
   allowed: boolean;
-  status?: { status: "Failure"; code: number; reason: string; message: string; details?: { name?: string; group?: string; kind?: string } };
+  status?: { status: "Failure"; code: number; reason: string; message: string };
   warnings?: string[];
 }
 
@@ -72,8 +71,8 @@ export interface AdmissionReviewResponse {
 export function reviewResponse(uid: string, decision: Decision): AdmissionReviewResponse {
   const response: AdmissionResponse = { uid, allowed: decision.allowed };
   if (!decision.allowed) {
-    const { code, reason, message, details } = decision.denial;
-    response.status = { status: "Failure", code, reason, message, ...(details ? { details } : {}) };
+    const { code, reason, message } = decision.denial;
+    response.status = { status: "Failure", code, reason, message };
   }
   if (decision.warnings.length) response.warnings = decision.warnings;
   return { apiVersion: ADMISSION_API_VERSION, kind: "AdmissionReview", response };

@@ -23,6 +23,8 @@ export interface DnsmasqOptions {
   domain?: string;
   /** Extra `--address=/name/ip` records. */
   records?: Record<string, string>;
+  /** Also send IPv6 router advertisements (SLAAC, no DHCPv6) for the prefix of `iface`'s global address. */
+  routerAdvertisements?: boolean;
 }
 
 export class Dnsmasq {
@@ -52,6 +54,7 @@ export class Dnsmasq {
         pidFile: join(dir, "pid"),
       }),
     ];
+    if (options.routerAdvertisements) args.push("--enable-ra", `--dhcp-range=::,constructor:${options.iface},ra-only,64,1h`);
     const child = spawn("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
     let log = "";
     child.stdout?.on("data", (d: Buffer) => (log += d.toString()));

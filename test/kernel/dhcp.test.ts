@@ -71,3 +71,31 @@ desiredState:
     assert.deepEqual(await host.ipJson(["-4", "addr", "show", "eth0"]), []);
   });
 });
+
+describe("IPv6 autoconf (SLAAC) against dnsmasq's router advertisements", () => {
+  test("autoconf: true takes an address from the advertised prefix; turning it off removes it", async (t) => {
+    const { host, gateway } = await hostWithGateway(t, "slaac");
+    await gateway.batch(["address add 2001:db8:7::1/64 dev eth0"]);
+    await Dnsmasq.start({ netns: gateway.name, iface: "eth0", address: "192.0.2.1", range: ["192.0.2.100", "192.0.2.150"], routerAdvertisements: true }, t);
+    const [on, off] = stateFiles(
+      t,
+      "interfaces:\n- {name: eth0, type: ethernet, state: up, ipv6: {enabled: true, autoconf: true}}\n",
+      "interfaces:\n- {name: eth0, type: ethernet, state: up, ipv6: {enabled: false}}\n",
+    );
+    const applied = await nodenet(["apply", "--netns", host.name, "--skip-probe", "dns", on!]);
+    assert.equal(applied.code, 0, applied.stderr);
+    const slaac = async () => (await host.ipJson<{ addr_info: { local: string; scope: string; dynamic?: boolean }[] }[]>(["-6", "addr", "show", "dev", "eth0", "scope", "global"]))[0]?.addr_info ?? [];
+    for (let i = 0; i < 100 && !(await slaac()).some((a) => a.local.startsWith("2001:db8:7:")); i++) await new Promise((r) => setTimeout(r, 200));
+    const address = (await slaac()).find((a) => a.local.startsWith("2001:db8:7:"));
+    assert.ok(address, "an address from the advertised prefix 2001:db8:7::/64");
+    assert.equal(address.dynamic, true, "it is a SLAAC (dynamic) address");
+    const shown = JSON.parse((await nodenet(["show", "--netns", host.name, "eth0", "--json"])).stdout).interfaces[0];
+    assert.equal(shown.ipv6.autoconf, true);
+    assert.ok(shown.ipv6.address.some((a: { ip: string }) => a.ip === address.local));
+    assert.match((await nodenet(["apply", "--netns", host.name, "--skip-probe", "dns", on!])).stderr, /no changes/, "re-applying does not touch it");
+
+    const stopped = await nodenet(["apply", "--netns", host.name, "--skip-probe", "dns", off!]);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal((await slaac()).length, 0, "the SLAAC address is gone");
+  });
+});

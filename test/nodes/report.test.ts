@@ -23,6 +23,19 @@ describe("NodeNetworkState", () => {
     }
   });
 
+  test("the handler serves Prometheus metrics and health endpoints inside its node", async () => {
+    const { exec } = lab();
+    const fetchIn = async (path: string) =>
+      (await exec("node-1", [process.execPath, "-e", `fetch("http://127.0.0.1:9490${path}").then(async (r) => console.log(r.status, await r.text()))`])).stdout;
+    assert.match(await fetchIn("/healthz"), /^200 ok/);
+    assert.match(await fetchIn("/readyz"), /^200 ready/);
+    const metrics = await fetchIn("/metrics");
+    for (const name of ["nodenet_applies_total", "nodenet_rollbacks_total", "nodenet_probe_duration_seconds", "nodenet_drift_corrections_total", "nodenet_nns_writes_total"]) {
+      assert.match(metrics, new RegExp(`# TYPE ${name} `), `${name} is exported`);
+    }
+    assert.match(metrics, /nodenet_nns_writes_total\{node="node-1"\} [1-9]/, "the start-up report was counted");
+  });
+
   test("an idle lab writes no NodeNetworkState for a minute; a manual change shows up within seconds", { timeout: 180_000 }, async (t) => {
     const { kube, states, exec } = lab();
     const writes: string[] = [];

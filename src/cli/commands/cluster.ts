@@ -21,6 +21,7 @@ export function registerCluster(program: Command): void {
     .option("--metrics-port <port>", "serve /metrics, /healthz and /readyz on this port (0: off)", (v: string) => Number(v), 9490)
     .option("--metrics-address <address>", "address to serve them on", "0.0.0.0")
     .option("--exclude <glob...>", "interfaces left out of the NodeNetworkState", ["veth*"])
+    .option("--resolv-conf <path>", "the resolver file to manage (in a container: the host's, e.g. /host/etc/resolv.conf)")
     .addHelpText(
       "after",
       `
@@ -31,7 +32,7 @@ maxUnavailable slot at a time with probes (gateway, DNS, the API server, the
 policy's own spec.probes) and automatic rollback, and re-applies within
 seconds when someone changes the node by hand.`,
     )
-    .action(async (flags: { node: string; kubeconfig?: string; namespace: string; stateDir?: string; probeTimeout: number; metricsPort: number; metricsAddress: string; exclude: string[] }) => {
+    .action(async (flags: { node: string; kubeconfig?: string; namespace: string; stateDir?: string; probeTimeout: number; metricsPort: number; metricsAddress: string; exclude: string[]; resolvConf?: string }) => {
       const { connect } = await import("../../cluster/kube/config.ts");
       const { Handler } = await import("../../cluster/handler/handler.ts");
       const handler = new Handler({
@@ -40,6 +41,7 @@ seconds when someone changes the node by hand.`,
         namespace: flags.namespace,
         probeTimeoutMs: flags.probeTimeout * 1000,
         exclude: flags.exclude,
+        ...(flags.resolvConf ? { resolvConf: flags.resolvConf } : {}),
         ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
         ...(flags.metricsPort > 0 ? { metrics: { host: flags.metricsAddress, port: flags.metricsPort } } : {}),
       });
@@ -59,7 +61,7 @@ seconds when someone changes the node by hand.`,
     .option("--webhook-service <name>", "the Service (in --namespace, port 443) the API server reaches the webhook through", "nodenet-webhook")
     .option("--webhook-url <url>", "reach the webhook at this base URL instead of a Service, e.g. https://127.0.0.1:9443 (the lab; /validate-nncp is added)")
     .option("--webhook-timeout <seconds>", "the webhook's timeoutSeconds: the API server refuses a policy whose check takes longer (1-30)", timeoutSeconds, 5)
-    .option("--webhook-max-nodes <n>", "check a policy against at most this many distinct node states", positiveInteger("--webhook-max-nodes"), 100)
+    .option("--webhook-max-nodes <n>", "check a policy against at most this many distinct node states", positiveInteger("--webhook-max-nodes"), 300)
     .addHelpText(
       "after",
       `

@@ -37,16 +37,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    const collect = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(new HttpError(413, `request body over ${limit} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
+      if (size <= limit) return void chunks.push(chunk);
+      // Answer 413 once the client has sent it all (it reads the answer only then); keep nothing.
+      req.off("data", collect);
+      chunks.length = 0;
+      req.resume();
+      req.once("end", () => reject(new HttpError(413, `request body over ${limit} bytes`)));
+    };
+    req.on("data", collect);
+    req.on("end", () => size <= limit && resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }

@@ -45,7 +45,7 @@ export interface AdmissionWebhookDeps {
   log: (message: string) => void;
 }
 
-export const DEFAULT_MAX_NODES = 100;
+export const DEFAULT_MAX_NODES = 300;
 
 export class AdmissionWebhook {
   readonly options: Required<WebhookOptions>;

@@ -52,6 +52,8 @@ export interface HandlerOptions {
   /** Debounce of kernel events before reporting and checking drift. */
   debounceMs?: number;
   metrics?: { host: string; port: number };
+  /** The resolver file to manage (in a container: the host's /etc/resolv.conf, mounted). */
+  resolvConf?: string;
   /** Interfaces left out of the NodeNetworkState (globs). */
   exclude?: string[];
   version?: string;
@@ -61,7 +63,7 @@ export interface HandlerOptions {
 export class Handler {
   readonly metrics: HandlerMetrics;
   readonly reporter: NodeStateReporter;
-  private readonly options: Required<Omit<HandlerOptions, "metrics" | "exclude">> & Pick<HandlerOptions, "metrics" | "exclude">;
+  private readonly options: Required<Omit<HandlerOptions, "metrics" | "exclude" | "resolvConf">> & Pick<HandlerOptions, "metrics" | "exclude" | "resolvConf">;
   private readonly backend: KernelBackend;
   private readonly queue: WorkQueue;
   private readonly nodes: Informer<Node>;
@@ -89,7 +91,7 @@ export class Handler {
     };
     const { kube, node, log } = this.options;
     this.metrics = new HandlerMetrics(node);
-    this.backend = new KernelBackend({ stateDir: this.options.stateDir });
+    this.backend = new KernelBackend({ stateDir: this.options.stateDir, ...(this.options.resolvConf ? { resolvConf: this.options.resolvConf } : {}) });
     const policies = policyClient(kube);
     const enactments = enactmentClient(kube);
     this.store = new EnactmentStore(enactments, HANDLER_FIELD_MANAGER);

@@ -20,6 +20,8 @@ export interface KernelBackendOptions {
   stateDir?: string;
   /** How long DHCP may take to give a lease during apply. */
   leaseTimeoutMs?: number;
+  /** The resolver file to manage instead of the target's usual one (e.g. the host's /etc mounted into a container). */
+  resolvConf?: string;
 }
 
 export class KernelBackend implements HostBackend {
@@ -28,17 +30,19 @@ export class KernelBackend implements HostBackend {
   readonly description: string;
   readonly dynamic: DynamicAddressingManager;
   private readonly leaseTimeoutMs: number;
+  private readonly resolvConf: string | undefined;
 
   constructor(options: KernelBackendOptions = {}) {
     this.netns = options.netns;
     this.stateDir = options.stateDir ?? defaultStateDir(options.netns);
     this.description = options.netns ? `namespace ${options.netns}` : "this host";
-    this.dynamic = new DynamicAddressingManager(options.netns, this.stateDir);
+    this.dynamic = new DynamicAddressingManager(options.netns, this.stateDir, options.resolvConf);
+    this.resolvConf = options.resolvConf;
     this.leaseTimeoutMs = options.leaseTimeoutMs ?? 20_000;
   }
 
   async read(scope: ReadScope = {}): Promise<HostSnapshot> {
-    const snapshot = await readKernelSnapshot(this.netns, scope.settingsOf ? { sysctlsFor: scope.settingsOf } : {});
+    const snapshot = await readKernelSnapshot(this.netns, { ...(scope.settingsOf ? { sysctlsFor: scope.settingsOf } : {}), ...(this.resolvConf ? { resolvConf: this.resolvConf } : {}) });
     const state = snapshot.state;
     const configured = this.dynamic.configured();
     for (const iface of state.interfaces ?? []) {

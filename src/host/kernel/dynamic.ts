@@ -40,10 +40,12 @@ export class DynamicAddressingManager {
   private readonly netns: string | undefined;
   private readonly stateDir: string;
   private readonly dir: string;
+  private readonly resolvConf: string;
 
-  constructor(netns: string | undefined, stateDir: string) {
+  constructor(netns: string | undefined, stateDir: string, resolvConf = resolvConfPath(netns)) {
     this.netns = netns;
     this.stateDir = stateDir;
+    this.resolvConf = resolvConf;
     this.dir = join(stateDir, "dynamic");
   }
 
@@ -129,7 +131,7 @@ export class DynamicAddressingManager {
         PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
         NODENET_DYNAMIC_DIR: this.dir,
         NODENET_STATE_DIR: this.stateDir,
-        NODENET_RESOLV: resolvConfPath(this.netns),
+        NODENET_RESOLV: this.resolvConf,
         NODENET_COMPOSE: scriptPath("resolv-compose.sh"),
         NODENET_AUTO_GATEWAY: s.autoGateway ? "1" : "0",
         NODENET_AUTO_ROUTES: s.autoRoutes ? "1" : "0",
@@ -186,7 +188,7 @@ export class DynamicAddressingManager {
   }
 
   async composeResolver(): Promise<void> {
-    await run(scriptPath("resolv-compose.sh"), [this.stateDir, resolvConfPath(this.netns)]);
+    await run(scriptPath("resolv-compose.sh"), [this.stateDir, this.resolvConf]);
   }
 
   /** Stops every client this target runs (namespace teardown, lab down). */

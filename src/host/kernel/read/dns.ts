@@ -43,8 +43,8 @@ export function parseResolvConf(text: string): DnsConfig {
 }
 
 /** The resolver file's text and path, or undefined when there is none. */
-export async function readResolvConf(netns: string | undefined): Promise<{ path: string; text: string } | undefined> {
-  for (const path of resolvConfPathFor(netns)) {
+export async function readResolvConf(netns: string | undefined, override?: string): Promise<{ path: string; text: string } | undefined> {
+  for (const path of override ? [override] : resolvConfPathFor(netns)) {
     try {
       return { path, text: await readFile(path, "utf8") };
     } catch (error) {

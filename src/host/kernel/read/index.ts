@@ -46,7 +46,7 @@ export async function readRaw(netns: string | undefined, options: ReadOptions = 
   const [[links, routes4, routes6, rules4], rules6, resolvConf] = await Promise.all([
     ipJsonBatch(netns, MAIN_BATCH) as Promise<[IpLink[], IpRoute[], IpRoute[], IpRule[]]>,
     ipv6Rules(netns),
-    readResolvConf(netns),
+    readResolvConf(netns, options.resolvConf),
   ]);
   const needVlans = links.some((l) => l.linkinfo?.info_kind === "bridge" && vlanFiltering(l));
   const needRouteText = hasCwnd(routes4) || hasCwnd(routes6);
@@ -83,6 +83,8 @@ export interface ReadOptions {
    * interface, which the apply path saves when no forwarding is declared.
    */
   sysctlsFor?: readonly string[];
+  /** The resolver file to report, instead of the target's usual one (a handler in a container: the host's, mounted). */
+  resolvConf?: string;
   /** Reads before giving up on an inconsistent dump (default 8). */
   attempts?: number;
   /** Pause before the first retry, doubled each time (default 25 ms; 8 attempts wait about 3 s in all). */

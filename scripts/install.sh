@@ -10,11 +10,11 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 
 step() { printf '[install] %s\n' "$*" >&2; }
 
-# iproute2: ip/bridge; udhcpc: DHCPv4 client; dnsmasq-base: DHCP/DNS server for tests and the lab;
+# iproute2: ip/bridge; udhcpc: DHCPv4 client; isc-dhcp-client: DHCPv6 client (dhclient -6); dnsmasq-base: DHCP/DNS server for tests and the lab;
 # iputils-ping: gateway probes; openssl: lab certificates; procps/util-linux: ps, mount;
 # user-mode-linux + kmod + bash-builtins: the full-kernel test harness (test/uml).
 step "Debian packages"
-scripts/apt-install.sh iproute2 udhcpc dnsmasq-base iputils-ping openssl procps util-linux kmod user-mode-linux bash-builtins
+scripts/apt-install.sh iproute2 udhcpc isc-dhcp-client dnsmasq-base iputils-ping openssl procps util-linux kmod user-mode-linux bash-builtins
 
 # npm ci only when package-lock.json changed since the last install.
 stamp=node_modules/.nodenet-lock-sha

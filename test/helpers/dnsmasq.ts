@@ -25,6 +25,8 @@ export interface DnsmasqOptions {
   records?: Record<string, string>;
   /** Also send IPv6 router advertisements (SLAAC, no DHCPv6) for the prefix of `iface`'s global address. */
   routerAdvertisements?: boolean;
+  /** Serve DHCPv6 addresses from this range (with router advertisements telling clients to use DHCPv6). */
+  dhcp6Range?: [string, string];
 }
 
 export class Dnsmasq {
@@ -55,6 +57,7 @@ export class Dnsmasq {
       }),
     ];
     if (options.routerAdvertisements) args.push("--enable-ra", `--dhcp-range=::,constructor:${options.iface},ra-only,64,1h`);
+    if (options.dhcp6Range) args.push("--enable-ra", `--dhcp-range=${options.dhcp6Range[0]},${options.dhcp6Range[1]},64,1h`, `--dhcp-option=option6:dns-server,[${options.dhcp6Range[0].replace(/::.*$/, "::1")}]`);
     const child = spawn("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
     let log = "";
     child.stdout?.on("data", (d: Buffer) => (log += d.toString()));

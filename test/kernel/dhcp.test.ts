@@ -68,6 +68,7 @@ desiredState:
     assert.equal(moved.code, 0, moved.stderr);
     assert.match(moved.stderr, /probe ok: default gateway 192\.0\.2\.1 via br0/);
     assert.equal((await host.ip(["-4", "-br", "addr", "show", "br0"])).stdout.split(/\s+/)[2], lease, "same MAC, same lease");
+    assert.match(resolvConf(host.name), /nameserver 192\.0\.2\.1/, "DNS learned without a search domain too");
     assert.deepEqual(await host.ipJson(["-4", "addr", "show", "eth0"]), []);
   });
 });
@@ -97,5 +98,33 @@ describe("IPv6 autoconf (SLAAC) against dnsmasq's router advertisements", () => 
     const stopped = await nodenet(["apply", "--netns", host.name, "--skip-probe", "dns", off!]);
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.equal((await slaac()).length, 0, "the SLAAC address is gone");
+  });
+});
+
+describe("DHCPv6 against dnsmasq", () => {
+  test("ipv6.dhcp takes an address and DNS server from the DHCPv6 server; turning it off releases them", async (t) => {
+    const { host, gateway } = await hostWithGateway(t, "dhcp6");
+    await gateway.batch(["address add 2001:db8:8::1/64 dev eth0"]);
+    await Dnsmasq.start({ netns: gateway.name, iface: "eth0", address: "192.0.2.1", range: ["192.0.2.100", "192.0.2.150"], dhcp6Range: ["2001:db8:8::100", "2001:db8:8::1ff"] }, t);
+    const [on, off] = stateFiles(
+      t,
+      "interfaces:\n- {name: eth0, type: ethernet, state: up, ipv6: {enabled: true, dhcp: true}}\n",
+      "interfaces:\n- {name: eth0, type: ethernet, state: up, ipv6: {enabled: false}}\n",
+    );
+    const applied = await nodenet(["apply", "--netns", host.name, "--skip-probe", "dns", on!]);
+    assert.equal(applied.code, 0, applied.stderr);
+    const global6 = async () => (await host.ipJson<{ addr_info: { local: string; prefixlen: number }[] }[]>(["-6", "addr", "show", "dev", "eth0", "scope", "global"]))[0]?.addr_info ?? [];
+    const leased = (await global6()).find((a) => a.local.startsWith("2001:db8:8::1"));
+    assert.ok(leased, `an address from the DHCPv6 range, got ${JSON.stringify(await global6())}`);
+    assert.match(resolvConf(host.name), /nameserver 2001:db8:8::1/);
+    const shown = JSON.parse((await nodenet(["show", "--netns", host.name, "eth0", "--json"])).stdout).interfaces[0];
+    assert.equal(shown.ipv6.dhcp, true);
+    assert.match((await nodenet(["apply", "--netns", host.name, "--skip-probe", "dns", on!])).stderr, /no changes/, "a running DHCPv6 client is not restarted");
+
+    const stopped = await nodenet(["apply", "--netns", host.name, "--skip-probe", "dns", off!]);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.deepEqual(await global6(), [], "the leased address is gone");
+    assert.deepEqual(await pidsIn(host.name), [], "no DHCP client is left");
+    assert.doesNotMatch(resolvConf(host.name), /2001:db8:8::1/);
   });
 });

@@ -6,7 +6,8 @@
  * elsewhere, the change applied, the node uncordoned; a PodDisruptionBudget
  * that forbids eviction makes the node wait and say why, until the budget
  * allows it or the drain times out (then nothing is applied and the node is
- * uncordoned); after a forced rollback the node is uncordoned too.
+ * uncordoned); a handler killed mid-drain leaves a marked cordon that its
+ * restart undoes; after a forced rollback the node is uncordoned too.
  *
  * Documented behaviour: a drain waits for PodDisruptionBudgets until
  * spec.drain.timeoutSeconds (default 300); on timeout the enactment is
@@ -14,12 +15,15 @@
  * PodDisruptionBudget NAME (…); nothing applied, NODE uncordoned").
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { Enactment } from "../../src/cluster/api/enactment.ts";
 import { currentPhase } from "../../src/cluster/handler/enactment-conditions.ts";
 import { DRAIN_MARKER } from "../../src/cluster/handler/drain-pods.ts";
 import { Informer } from "../../src/cluster/kube/informer.ts";
 import { isNodeReady, nodeSource, NodeSchema, type Node } from "../../src/cluster/kube/nodes.ts";
+import { startTicksOf } from "../../src/lab/controlplane/process.ts";
+import { readLabState } from "../../src/lab/state.ts";
 import { eventually, nodeLab, type NodeLab } from "./lab.ts";
 
 const lab = nodeLab("ndrn");
@@ -238,6 +242,44 @@ describe("drain before configure on lab nodes", () => {
     assert.match(failing.message ?? "", new RegExp(`^drain timed out after 10s: evicting ${NS}/web-\\S+ would violate PodDisruptionBudget web-pdb \\(needs ${REPLICAS} healthy pods and has ${REPLICAS} currently\\)(; \\d+ more pods? blocked)?; nothing applied, ${node} uncordoned$`));
     await uncordoned(l, node);
     assert.equal(await hasLink(l, node, "br-late"), false);
+  });
+
+  test("a handler killed (SIGKILL) mid-drain: the node stays marked, and the restarted handler uncordons it before anything else", { timeout: 180_000 }, async (t) => {
+    const l = lab();
+    assert.equal((await l.kubectl(["apply", "-f", "-"], pdb(REPLICAS))).code, 0);
+    t.after(() => l.kubectl(["delete", "pdb", "web-pdb", "-n", NS, "--ignore-not-found"]));
+    await eventually("web-pdb to allow no disruption", 30_000, async () => {
+      const r = await l.kubectl(["get", "pdb", "web-pdb", "-n", NS, "-o", "jsonpath={.status.disruptionsAllowed}/{.status.observedGeneration}/{.metadata.generation}"]);
+      const [allowed, observed, generation] = r.stdout.split("/");
+      return allowed === "0" && observed === generation ? true : undefined;
+    });
+    const node = busiest(await allReady(l, "the web pods Ready"));
+    const watch = await watchNode(l, node);
+    t.after(() => watch.stop());
+    assert.equal((await l.kubectl(["apply", "-f", "-"], bridgePolicy("drain-crash", node, "br-crash", 600))).code, 0);
+    await eventually(`${node} cordoned and waiting for the budget`, 60_000, async () => {
+      const c = condition(await l.enactments.get(`${node}.drain-crash`));
+      return c?.message?.includes("PodDisruptionBudget web-pdb") ? true : undefined;
+    });
+    const pid = l.pid(`handler-${node}`);
+    process.kill(pid, "SIGKILL");
+    await eventually("the killed handler to be gone", 10_000, () => (startTicksOf(pid) === undefined ? true : undefined));
+    assert.deepEqual(await nodeState(l, node), { unschedulable: true, marker: "drain-crash@1", ready: true }, "the cordon outlives its handler, marked");
+
+    l.restart(`handler-${node}`);
+    const log = readLabState(l.name)!.nodes.processes!.find((p) => p.name === `handler-${node}`)!.log;
+    await eventually("the restarted handler to recover the cordon", 60_000, () => (readFileSync(log, "utf8").includes(`${node} was left cordoned by an unfinished drain (drain-crash@1): uncordoned`) ? true : undefined));
+    // The policy still wants the change: the restarted handler drains again (and waits for the budget again).
+    await eventually(`${node} cordoned again by the restarted handler`, 60_000, () => (watch.seen.filter((s) => s.unschedulable).length >= 2 ? true : undefined));
+    assert.equal(await hasLink(l, node, "br-crash"), false);
+
+    // Deleting the policy mid-drain abandons the drain at once (not after its 600 s timeout) and uncordons.
+    const deleted = Date.now();
+    assert.equal((await l.kubectl(["delete", "nncp", "drain-crash"])).code, 0);
+    await uncordoned(l, node);
+    t.diagnostic(`uncordoned ${((Date.now() - deleted) / 1000).toFixed(1)} s after the policy was deleted; node history: ${watch.seen.map((s) => (s.unschedulable ? `cordoned(${s.marker ?? "?"})` : "schedulable")).join(" → ")}`);
+    assert.deepEqual(watch.seen.map((s) => s.unschedulable), [false, true, false, true, false]);
+    assert.equal(await hasLink(l, node, "br-crash"), false);
   });
 
   test("a forced rollback (eth0 under a bridge without IP configuration), drain enabled: drained, rolled back, uncordoned", { timeout: 240_000 }, async (t) => {

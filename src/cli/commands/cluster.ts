@@ -76,7 +76,7 @@ kubectl and the policy is accepted.
 
 failurePolicy is Fail: while no replica answers (all stopped, crashing, or
 slower than --webhook-timeout), policies cannot be created or changed;
-kubectl says "failed calling webhook \"validate.nncp.nodenet.io\"". Deleting
+kubectl then says: failed calling webhook "validate.nncp.nodenet.io". Deleting
 policies, and status and metadata updates, never wait on the webhook.
 Escape hatch when the controller cannot be brought back:
   kubectl delete validatingwebhookconfiguration nodenet

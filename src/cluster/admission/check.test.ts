@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { formatPath } from "../../state/issues.ts";
 import { checkPolicy, hasErrorFindings, type CheckLimits, type PolicyCheck } from "./check.ts";
 import { GATEWAY_OUTSIDE, labNode, labState, MANAGEMENT_MISTAKE } from "./fixtures.ts";
+import { readNodeState } from "./node-states.ts";
 
 const LIMITS: CheckLimits = { maxStates: 100, budgetMs: 10_000 };
 const nodes = [labNode(1), labNode(2), labNode(3)];
@@ -123,4 +124,18 @@ test("a policy without desiredState changes nothing: no error, and it says so", 
   const c = check({ nodeSelector: { "kubernetes.io/hostname": "node-1" } });
   assert.equal(c.empty, true);
   assert.deepEqual(c.findings, []);
+});
+
+test("a NodeNetworkState is read once into what a check needs; one that does not parse is unreadable, with why", () => {
+  const keyOf = (state: ReturnType<typeof readNodeState>) => (state?.readable ? state.key : undefined);
+  const good = readNodeState(labState(1));
+  assert.ok(good?.readable);
+  assert.equal(good.parsed.interfaces?.length, 2);
+  assert.equal(keyOf(good), keyOf(readNodeState(labState(1))), "equal states, equal keys");
+  assert.notEqual(keyOf(good), keyOf(readNodeState(labState(2))));
+  assert.equal(readNodeState(undefined), undefined, "no state reported yet");
+  assert.deepEqual(readNodeState([]), { readable: false, reason: "status.currentState is not an object" });
+  const garbled = readNodeState({ interfaces: "eth0" });
+  assert.equal(garbled?.readable, false);
+  assert.match(garbled?.readable === false ? garbled.reason : "", /interfaces/);
 });

@@ -12,11 +12,11 @@
  * start end up with one certificate. The CA is replaced only when it is
  * unusable or about to expire; the leader then re-injects the CA bundle.
  */
+import { X509Certificate } from "node:crypto";
 import type { V1Secret } from "@kubernetes/client-node";
 import type { Kube } from "../kube/config.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "../kube/errors.ts";
 import { createCa, createServingCert, replacementReason, signedBy, type KeyPair, type WebhookTls } from "./certificates.ts";
-import { X509Certificate } from "node:crypto";
 
 export const TLS_SECRET = "nodenet-webhook-tls";
 /** Renew a certificate this many days before it expires. */

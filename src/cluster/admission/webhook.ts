@@ -16,7 +16,6 @@
 import type { Kube } from "../kube/config.ts";
 import { Backoff, sleep } from "../kube/backoff.ts";
 import { describeApiError } from "../kube/errors.ts";
-import type { KeyPair } from "./certificates.ts";
 import { applyWebhookConfiguration, configurationCurrent, DEFAULT_TIMEOUT_SECONDS, endpointHost, readWebhookConfiguration, webhookConfiguration, type WebhookEndpoint } from "./configuration.ts";
 import { decidePolicy } from "./decide.ts";
 import { NodeStates } from "./node-states.ts";
@@ -82,16 +81,17 @@ export class AdmissionWebhook {
 
   async stop(): Promise<void> {
     this.stopper.abort();
+    // Informers first: a start still waiting for their caches returns once they stop.
+    await this.nodes.stop();
     await this.running;
     await this.server?.close();
-    await this.nodes.stop();
   }
 
   private log(message: string): void {
     this.deps.log(`admission webhook: ${message}`);
   }
 
-  private async loadTls(): Promise<boolean> {
+  private async loadTls(): Promise<void> {
     const next = await ensureWebhookTls({ kube: this.deps.kube, namespace: this.deps.namespace, hosts: [endpointHost(this.options.endpoint)], log: (m) => this.log(m) });
     const changed = !this.tls || this.tls.serving.cert !== next.serving.cert || this.tls.ca.cert !== next.ca.cert;
     this.tls = next;
@@ -99,7 +99,6 @@ export class AdmissionWebhook {
       this.server?.setTls(next.serving);
       this.changes.dispatchEvent(new Event("tls"));
     }
-    return changed;
   }
 
   private async run(): Promise<void> {
@@ -113,7 +112,7 @@ export class AdmissionWebhook {
         const server = new AdmissionServer({
           host: this.options.host,
           port: this.options.port,
-          tls: this.tls!.serving as KeyPair,
+          tls: this.tls!.serving,
           review: (body) => this.review(body),
           ready: () => this.ready,
           log: (m) => this.log(m),

@@ -164,6 +164,17 @@ test("conflicts while cordoning are retried with a fresh read; an abort signal e
   assert.deepEqual(api.writes, [{ unschedulable: true, marker: "p@1" }]);
 });
 
+test("a change no longer wanted (policy edited or deleted mid-drain) abandons the drain at the next round", async () => {
+  const api = new FakeCluster();
+  api.pods = [pod("web-1", { budget: "web-pdb" })];
+  let wanted = true;
+  setTimeout(() => (wanted = false), 50);
+  const result = await drainNode(api, "node-1", { owner: "p@1", timeoutMs: 60_000, ...fast, stillWanted: () => wanted });
+  assert.ok(!result.ok && result.reason === "aborted");
+  assert.match(!result.ok ? result.message : "", /abandoned: the change is no longer wanted/);
+  assert.equal(await uncordonNode(api, "node-1"), "p@1");
+});
+
 test("API errors: a refusal (403) fails the drain at once as backend-failed; a blip (no HTTP status) is retried", async () => {
   const forbidden = new ApiException(403, "forbidden", JSON.stringify({ code: 403, reason: "Forbidden", message: "nodes \"node-1\" is forbidden" }), {});
   const api = new FakeCluster();

@@ -58,6 +58,12 @@ export interface DrainOptions {
   log?: (message: string) => void;
   /** Ends the drain early (handler stopping): the result is `aborted`. */
   signal?: AbortSignal;
+  /**
+   * Asked before each round: false ends the drain early (`aborted`) — the
+   * policy was changed or deleted meanwhile, and the next reconcile decides
+   * anew instead of waiting out the timeout for a change nobody wants.
+   */
+  stillWanted?: () => boolean;
   /** How often to look whether evicted pods are gone. */
   pollMs?: number;
   /** Backoff between attempts to evict pods a PodDisruptionBudget protects. */
@@ -123,6 +129,7 @@ export async function drainNode(api: DrainApi, node: string, options: DrainOptio
 
   for (;;) {
     if (options.signal?.aborted) return result({ ok: false as const, reason: "aborted" as const, message: `draining ${node} was interrupted` });
+    if (options.stillWanted && !options.stillWanted()) return result({ ok: false as const, reason: "aborted" as const, message: `draining ${node} was abandoned: the change is no longer wanted` });
     try {
       const pods = await api.podsOn(node);
       terminating = pods.filter((p) => evicted.has(p.uid)).map(podRef);

@@ -7,6 +7,7 @@ import type { HostBackend, HostSnapshot, ReadScope } from "../backend.ts";
 import type { DhcpSettings, Operation } from "../../state/plan/operations.ts";
 import { commandOf } from "../../state/plan/operations.ts";
 import { DynamicAddressingManager } from "./dynamic.ts";
+import { canonicalIp } from "../../state/ip-address.ts";
 import { run, inNetns } from "./exec.ts";
 import { executeSegments } from "./execute.ts";
 import { defaultStateDir } from "./paths.ts";
@@ -58,6 +59,8 @@ export class KernelBackend implements HostBackend {
       iface.ipv4 = { ...iface.ipv4, enabled: v4.length > 0 || Boolean(dyn.dhcp4), dhcp: Boolean(dyn.dhcp4), address: v4 };
       if (dyn.dhcp4) Object.assign(iface.ipv4, autoSettings(dyn.dhcp4));
       const v6 = iface.ipv6?.address ?? [];
+      const lease6 = dyn.dhcp6 ? this.dynamic.lease(iface.name, 6) : undefined;
+      if (dyn.dhcp6 && !(lease6 && v6.some((a) => a.ip === canonicalIp(lease6.ip) && a["prefix-length"] === lease6.prefix))) delete dyn.dhcp6;
       iface.ipv6 = { ...iface.ipv6, enabled: v6.length > 0 || Boolean(dyn.dhcp6 || dyn.autoconf), dhcp: Boolean(dyn.dhcp6), autoconf: Boolean(dyn.autoconf), address: v6 };
       const v6settings = dyn.dhcp6 ?? dyn.autoconf;
       if (v6settings) Object.assign(iface.ipv6, autoSettings(v6settings));

@@ -54,7 +54,7 @@ case "$1" in
     if [ "${NODENET_AUTO_DNS:-1}" = 1 ]; then
       {
         for server in ${dns:-}; do echo "nameserver $server"; done
-        [ -n "${search:-}${domain:-}" ] && echo "search ${search:-${domain:-}}"
+        if [ -n "${search:-}${domain:-}" ]; then echo "search ${search:-${domain:-}}"; fi
       } > "$dnsfile.tmp" && mv "$dnsfile.tmp" "$dnsfile"
       compose
     fi

@@ -22,6 +22,8 @@ export const SUITES: Suite[] = [
   { name: "typecheck", patterns: [], concurrency: 1, timeoutMs: 0, default: true },
   { name: "unit", patterns: ["src/**/*.test.ts"], concurrency: 2, timeoutMs: 120_000, default: true },
   { name: "kernel", patterns: ["test/kernel/**/*.test.ts"], concurrency: 4, timeoutMs: 600_000, default: true },
+  /** Thousands of interfaces: alone, because it holds the kernel's locks long enough to stall other tests' DHCP. */
+  { name: "scale", patterns: ["test/scale/**/*.test.ts"], concurrency: 1, timeoutMs: 600_000, default: true },
   /** The lab's simulated network (namespaces, dnsmasq, forwarders; no API server). */
   { name: "lab-network", patterns: ["test/lab/network*.test.ts"], concurrency: 2, timeoutMs: 600_000, default: true },
   { name: "uml", patterns: [], concurrency: 1, timeoutMs: 0, default: true, runner: runUmlSuite },

@@ -109,5 +109,3 @@ export function signedBy(cert: string, ca: string): boolean {
   }
 }
 
-/** The names the serving certificate of a webhook reached through Service NAME in NAMESPACE must carry. */
-export const serviceHosts = (name: string, namespace: string) => [`${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`, `${name}.${namespace}`, name];

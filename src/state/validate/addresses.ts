@@ -31,13 +31,14 @@ export function addressProblem(text: string): { message: string; hint?: string }
 }
 
 /** IPv4 dressed as IPv6 is refused: kernels, resolvers and tools disagree about which family it is. */
-export function embeddedIpv4Problem(address: IpAddress): string | undefined {
+/** `written` is the address as the user wrote it (`::ffff:192.0.2.1`, not its canonical `::ffff:c000:201`). */
+export function embeddedIpv4Problem(address: IpAddress, written = formatIp(address)): string | undefined {
   const v4 = formatIp({ family: 4, value: address.value & 0xffff_ffffn });
   if (isIpv4Mapped(address)) {
-    return `${formatIp(address)} is an IPv4-mapped IPv6 address; half the tools treat it as IPv4 ${v4} and half as IPv6, so it is refused — use ${v4} in the IPv4 section`;
+    return `${written} is an IPv4-mapped IPv6 address; half the tools treat it as IPv4 ${v4} and half as IPv6, so it is refused — use ${v4} in the IPv4 section`;
   }
   if (isIpv4Compatible(address)) {
-    return `${formatIp(address)} is an IPv4-compatible IPv6 address (deprecated by RFC 4291); tools disagree on whether it is IPv4 ${v4} — use ${v4} in the IPv4 section or a real IPv6 address`;
+    return `${written} is an IPv4-compatible IPv6 address (deprecated by RFC 4291); tools disagree on whether it is IPv4 ${v4} — use ${v4} in the IPv4 section or a real IPv6 address`;
   }
   return undefined;
 }
@@ -50,7 +51,7 @@ export function checkAddressText(ctx: RuleContext, path: IssuePath, text: string
     return undefined;
   }
   const address = parseIp(text)!;
-  const embedded = embeddedIpv4Problem(address);
+  const embedded = embeddedIpv4Problem(address, text);
   if (embedded) {
     ctx.report(invalid(path, embedded));
     return undefined;
@@ -71,7 +72,7 @@ export function checkNetworkText(ctx: RuleContext, path: IssuePath, text: string
     ctx.report(invalid(path, problem ? `"${text}": ${problem.message}` : `"${text}" is not a network: the prefix length must be 0–32 for IPv4 and 0–128 for IPv6`, problem?.hint));
     return undefined;
   }
-  const embedded = embeddedIpv4Problem(network.address);
+  const embedded = embeddedIpv4Problem(network.address, text.split("/")[0]);
   if (embedded) {
     ctx.report(invalid(path, embedded));
     return undefined;

@@ -183,7 +183,7 @@ export function checkPorts(ctx: RuleContext): void {
     if (!controller) {
       ctx.report(invalid(["interfaces", index, "controller"], `controller ${iface.controller} will not exist`));
     } else if (!isController(controller.type)) {
-      ctx.report(invalid(["interfaces", index, "controller"], `${iface.controller} is a ${controller.type}; only a linux-bridge, bond or vrf can have ports`));
+      ctx.report(invalid(["interfaces", index, "controller"], `${iface.controller} is ${controller.type ? `a ${controller.type}` : "an interface of unknown type"}; only a linux-bridge, bond or vrf can have ports`));
     }
   });
 

@@ -63,7 +63,7 @@ test("an IPv6 address in the IPv4 section", () => {
 });
 
 test("IPv4-mapped and IPv4-compatible IPv6 addresses are refused with the reason", () => {
-  expectIssue(iface("{name: eth1, ipv6: {enabled: true, address: [{ip: '::ffff:192.0.2.1', prefix-length: 64}]}}"), "interfaces[0].ipv6.address[0].ip", /IPv4-mapped.*use 192\.0\.2\.1/);
+  expectIssue(iface("{name: eth1, ipv6: {enabled: true, address: [{ip: '::ffff:192.0.2.1', prefix-length: 64}]}}"), "interfaces[0].ipv6.address[0].ip", /^::ffff:192\.0\.2\.1 is an IPv4-mapped.*use 192\.0\.2\.1/);
   expectIssue(iface("{name: eth1, ipv6: {enabled: true, address: [{ip: '::192.0.2.1', prefix-length: 64}]}}"), "interfaces[0].ipv6.address[0].ip", /IPv4-compatible/);
   expectIssue("dns-resolver: {config: {server: ['::ffff:192.0.2.53']}}", "dns-resolver.config.server[0]", /IPv4-mapped/);
 });

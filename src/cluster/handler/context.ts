@@ -4,6 +4,7 @@ import type { Enactment } from "../api/enactment.ts";
 import type { Policy } from "../api/policy.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { Node } from "../kube/nodes.ts";
+import type { DrainApi } from "./drain.ts";
 import type { DriftGuard } from "./drift-guard.ts";
 import type { EnactmentStore } from "./enactments.ts";
 import type { HandlerMetrics } from "./metrics.ts";
@@ -22,6 +23,8 @@ export interface HandlerContext {
   enactments: EnactmentStore;
   rollout: RolloutContext;
   events: EventRecorder;
+  /** Cordon, evict, uncordon (policies with spec.drain). */
+  drain: DrainApi;
   metrics: HandlerMetrics;
   api: ApiEndpoint | undefined;
   probeTimeoutMs: number;

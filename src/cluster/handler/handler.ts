@@ -26,6 +26,8 @@ import { Informer, resourceSource, type InformerEvent } from "../kube/informer.t
 import { nodeSource, type Node } from "../kube/nodes.ts";
 import { enactmentClient, nodeStateClient, policyClient } from "../kube/resources.ts";
 import type { HandlerContext } from "./context.ts";
+import { recoverDrain } from "./drain.ts";
+import { kubeDrainApi } from "./drain-kube.ts";
 import { DriftGuard } from "./drift-guard.ts";
 import { EnactmentStore } from "./enactments.ts";
 import { HandlerMetrics, serveHealth } from "./metrics.ts";
@@ -127,6 +129,7 @@ export class Handler {
         enactmentsOf: async (policy) => (await enactments.list({ labelSelector: `${ENACTMENT_POLICY_LABEL}=${policy}` })).items,
         matchingNodes: async (policy) => (await kube.core.listNode()).items.filter((n) => selects(policy.spec?.nodeSelector, n.metadata?.labels)).length,
       },
+      drain: kubeDrainApi(kube, HANDLER_FIELD_MANAGER),
       events: new EventRecorder(kube, { reportingController: "nodenet.io/handler", reportingInstance: node, namespace: this.options.namespace, log }),
       metrics: this.metrics,
       api: server ? apiEndpoint(server) : undefined,
@@ -147,6 +150,8 @@ export class Handler {
     await this.recoverCheckpoint();
     if (this.options.metrics) this.server = await serveHealth(this.metrics, this.options.metrics.port, this.options.metrics.host, () => this.ready);
     await Promise.all([this.nodes.start(), this.policies.start(), this.enactments.start()]);
+    // A previous run may have died mid-drain: a node must never stay cordoned because of nodenet.
+    await recoverDrain(this.ctx.drain, node, { log }).catch((error: unknown) => log(`could not check for an unfinished drain: ${error instanceof Error ? error.message : String(error)}`));
     // A previous run may have died holding slots: give them back before deciding anything.
     for (const policy of this.policies.list()) {
       if (policy.status?.rolloutSlots?.some((s) => s.node === node)) await releaseSlots(this.ctx.rollout, policy.metadata.name, node);

@@ -7,7 +7,9 @@
  *   rendered + validated          → nothing to change? Available (no slot needed)
  *   otherwise                     → take a slot (Pending while none is free,
  *                                    Aborted when failed nodes hold them all)
- *                                 → Progressing → apply (verify, probes, rollback)
+ *                                 → Progressing → drain, with spec.drain (cordon, evict;
+ *                                    uncordoned afterwards on every path; drain.ts)
+ *                                 → apply (verify, probes, rollback)
  *                                 → Available (slot freed) | Failing (slot kept)
  *
  * Transient failures (busy host, kernel error, slow verification) are retried
@@ -28,6 +30,8 @@ import { probeSettingsFor } from "./probes.ts";
 import type { ReconcileResult } from "./queue.ts";
 import { releaseSlots, takeSlot } from "./rollout.ts";
 import { renderForNode } from "./render.ts";
+import { DEFAULT_DRAIN_TIMEOUT_SECONDS, drainNode, recoverDrain, uncordonNode } from "./drain.ts";
+import { DRAIN_MARKER } from "./drain-pods.ts";
 import { conflicts, declaredInterfaces, describeConflicts, missingInterfaces } from "./neighbours.ts";
 import { parseState } from "../../state/parse/index.ts";
 import { mergeRevertStates, revertEnactment, REVERT_FINALIZER, setRevertFinalizer } from "./revert.ts";
@@ -94,6 +98,13 @@ function conflictWith(ctx: HandlerContext, self: string, desired: NetworkState):
 export async function reconcilePolicy(ctx: HandlerContext, name: string): Promise<ReconcileResult> {
   const node = ctx.node();
   if (!node) return { requeueAfterMs: 2_000 };
+  // Reconciles run one at a time, so no drain is under way: a marker is a drain that ended without its uncordon.
+  // One attempt, never fatal: a node cut off from the API server must still get to its drift correction.
+  if (node.metadata.annotations?.[DRAIN_MARKER] !== undefined) {
+    await recoverDrain(ctx.drain, ctx.nodeName, { log: ctx.log, retryForMs: 0 }).catch((error: unknown) =>
+      ctx.log(`could not uncordon after an unfinished drain (${error instanceof Error ? error.message : String(error)}); trying again at the next reconcile`),
+    );
+  }
   const policy = ctx.policy(name);
   const cached = ctx.enactment(name);
   if (cached?.metadata.deletionTimestamp) {
@@ -183,15 +194,45 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
     }
   }
 
+  // Drift is repaired at once, without a drain: the node already is not as declared.
+  const drain = !correcting && policy.spec?.drain?.enabled ? policy.spec.drain : undefined;
   if (correcting) {
     // The drift may have cut this node off the API server: repair first, report when possible.
     await status({ phase: "Progressing", message: "Correcting drift: re-applying the desired state" }, fields).catch((error: unknown) =>
       ctx.log(`${name}: could not report drift correction (${error instanceof Error ? error.message : String(error)}); correcting anyway`),
     );
   } else {
-    await status({ phase: "Progressing", message: "Applying desired state" }, fields);
+    await status({ phase: "Progressing", message: drain ? `Draining ${ctx.nodeName} before applying` : "Applying desired state" }, fields);
   }
   try {
+    if (drain) {
+      const drained = await drainNode(ctx.drain, ctx.nodeName, {
+        owner: `${name}@${generation}`,
+        timeoutMs: (drain.timeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS) * 1000,
+        log: (m) => ctx.log(`${name}: ${m}`),
+        stillWanted: () => {
+          const current = ctx.policy(name);
+          return Boolean(current && !current.metadata.deletionTimestamp && (current.metadata.generation ?? 1) === generation && selects(current.spec?.nodeSelector, ctx.node()?.metadata.labels));
+        },
+        onWaiting: async (message) => {
+          await status({ phase: "Progressing", message: `Draining ${ctx.nodeName} before applying: ${message}` }, fields);
+          await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "DrainBlocked", action: "Drain", note: message.slice(0, 1000) });
+        },
+      });
+      // The policy changed or went away meanwhile: its queued reconcile decides anew (the finally uncordons).
+      if (!drained.ok && drained.reason === "aborted") return {};
+      if (!drained.ok) {
+        const message = `${drained.message}; nothing applied, ${ctx.nodeName} ${drained.cordonedByNodenet ? "uncordoned" : "left cordoned as it was"}`;
+        await status({ phase: "Failing", message }, fields);
+        await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "DrainFailed", action: "Drain", note: message.slice(0, 1000) });
+        ctx.metrics.applies.inc({ result: "failed" });
+        return {};
+      }
+      const evicted = drained.evicted.length;
+      const list = evicted ? ` (${drained.evicted.slice(0, 10).join(", ")}${evicted > 10 ? ", …" : ""})` : "";
+      await ctx.events.record({ regarding: regarding(enactment), type: "Normal", reason: "Drained", action: "Drain", note: `drained ${ctx.nodeName} in ${(drained.elapsedMs / 1000).toFixed(1)}s: ${evicted} ${evicted === 1 ? "pod" : "pods"} evicted${list}` });
+      await status({ phase: "Progressing", message: "Applying desired state" }, fields);
+    }
     const result = await applyState(ctx.backend, rendered.desired, {
       probes: probeSettingsFor(policy.spec?.probes, ctx.api, ctx.probeTimeoutMs),
       timeoutSeconds: ctx.applyTimeoutSeconds,
@@ -226,6 +267,9 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
     await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "FailedToConfigure", action: failure.restored ? "Rollback" : "Apply", note: message.slice(0, 1000) });
     if (correcting) ctx.metrics.driftCorrections.inc({ result: "failed" });
     return {};
+  } finally {
+    // After success, failure and rollback alike; only a cordon this drain made is undone.
+    if (drain) await uncordonNode(ctx.drain, ctx.nodeName, { log: (m) => ctx.log(`${name}: ${m}`) });
   }
 }
 

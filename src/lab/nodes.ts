@@ -20,7 +20,7 @@
  * before it is waited on, so `stopNodes` can undo it after a crash.
  */
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { NodenetError } from "../errors.ts";
 import { nodeChildEnv } from "../node-env.ts";
@@ -85,11 +85,43 @@ function spawnRecorded(name: string, file: string, full: string[], log: string):
     if (child.pid === undefined) throw new Error(`could not start ${name}`);
     child.on("error", () => undefined);
     child.unref();
-    // `ip netns exec` execs node in place: same PID, and /proc/PID/exe becomes node.
     return { name, pid: child.pid, binary: process.execPath, args: full, startTicks: startTicksOf(child.pid) ?? 0, log };
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * `ip netns exec` usually execs node in place (same PID), but may instead fork
+ * and wait for it: then the process to record — to stop, to kill, to see
+ * alive — is its node child, not `ip`.
+ */
+async function recordNodeProcess(record: ProcessRecord): Promise<ProcessRecord> {
+  if (record.args[0] !== "netns") return record;
+  const exe = (pid: number) => {
+    try {
+      return readlinkSync(`/proc/${pid}/exe`);
+    } catch {
+      return undefined;
+    }
+  };
+  for (let i = 0; i < 100; i++) {
+    if (exe(record.pid) === process.execPath) return { ...record, startTicks: startTicksOf(record.pid) ?? record.startTicks };
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        if (ppid === record.pid && exe(Number(entry)) === process.execPath) {
+          return { ...record, pid: Number(entry), startTicks: startTicksOf(Number(entry)) ?? 0 };
+        }
+      } catch {
+        // gone
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return record;
 }
 
 async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
@@ -197,8 +229,11 @@ export async function startNodes(context: NodesContext, count: number): Promise<
   context.save(nodes);
 
   nodes.processes = [];
-  const record = (p: ProcessRecord) => {
-    nodes.processes!.push(p);
+  // Recorded at once (a crash right after still leaves it stoppable), then corrected to node's own PID.
+  const record = async (p: ProcessRecord) => {
+    const index = nodes.processes!.push(p) - 1;
+    context.save(nodes);
+    nodes.processes![index] = await recordNodeProcess(p);
     context.save(nodes);
   };
   const names = Array.from({ length: count }, (_, i) => nodeName(i + 1));
@@ -207,8 +242,8 @@ export async function startNodes(context: NodesContext, count: number): Promise<
     const handlerKubeconfig = await handlerIdentity(kube, cp, dir, node);
     nodes.kubeconfigs.handlers[node] = handlerKubeconfig;
     const netns = nodeNetns(name, Number(node.split("-").at(-1)));
-    record(startNodenet(`agent-${node}`, netns, ["lab", "node-agent", "--node", node, "--kubeconfig", nodes.kubeconfigs.agent], join(logs, `agent-${node}.log`)));
-    record(
+    await record(startNodenet(`agent-${node}`, netns, ["lab", "node-agent", "--node", node, "--kubeconfig", nodes.kubeconfigs.agent], join(logs, `agent-${node}.log`)));
+    await record(
       startNodenet(
         `handler-${node}`,
         netns,
@@ -220,7 +255,7 @@ export async function startNodes(context: NodesContext, count: number): Promise<
   }
   // The API server (on the host's 127.0.0.1) calls the controller's admission webhook there.
   const webhookPort = await freePort();
-  record(
+  await record(
     startNodenet(
       "controller",
       undefined,
@@ -266,13 +301,15 @@ export async function stopNodes(context: Omit<NodesContext, "controlPlane"> & { 
  * Starts a lab process again (e.g. a handler killed by a test or by hand) with
  * the command line it was recorded with, and records the new PID.
  */
-export function restartLabProcess(nodes: LabNodes, processName: string, save: (nodes: LabNodes) => void): ProcessRecord {
+export async function restartLabProcess(nodes: LabNodes, processName: string, save: (nodes: LabNodes) => void): Promise<ProcessRecord> {
   const index = (nodes.processes ?? []).findIndex((p) => p.name === processName);
   const old = nodes.processes?.[index];
   if (!old) throw new NodenetError("invalid-input", `the lab has no process ${processName}; it has ${(nodes.processes ?? []).map((p) => p.name).join(", ")}`);
   if (startTicksOf(old.pid) === old.startTicks) throw new NodenetError("invalid-input", `${processName} is still running (pid ${old.pid})`);
   const file = old.args[0] === "netns" ? "ip" : old.binary;
-  const fresh = spawnRecorded(old.name, file, old.args, old.log);
+  nodes.processes![index] = spawnRecorded(old.name, file, old.args, old.log);
+  save(nodes);
+  const fresh = await recordNodeProcess(nodes.processes![index]!);
   nodes.processes![index] = fresh;
   save(nodes);
   return fresh;

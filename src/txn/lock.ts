@@ -3,18 +3,11 @@
  * created exclusively. A lock whose owner is dead (killed mid-apply) is taken
  * over, so a crash never blocks the target for ever.
  */
+import { processAlive } from "../process-alive.ts";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NodenetError } from "../errors.ts";
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface Lock {
   release(): void;
@@ -30,7 +23,7 @@ export function acquireLock(stateDir: string, description: string, file = "apply
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const owner = Number(readFileSync(path, "utf8").trim());
-      if (owner > 0 && owner !== process.pid && alive(owner)) {
+      if (owner > 0 && owner !== process.pid && processAlive(owner)) {
         throw new NodenetError("busy", `another nodenet process (pid ${owner}) is changing ${description}; try again when it is done`);
       }
       rmSync(path, { force: true });

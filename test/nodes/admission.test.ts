@@ -172,7 +172,7 @@ describe("policy admission", () => {
     assert.equal(unchecked.code, 0, unchecked.stderr);
 
     // …until the controller runs again: its leader registers the webhook again, and it answers.
-    l.restart("controller");
+    await l.restart("controller");
     await webhookAnswers(l);
     const back = await apply(l, VALID("adm-new"));
     assert.equal(back.code, 0, back.stderr);

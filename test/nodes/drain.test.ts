@@ -266,7 +266,7 @@ describe("drain before configure on lab nodes", () => {
     await eventually("the killed handler to be gone", 10_000, () => (startTicksOf(pid) === undefined ? true : undefined));
     assert.deepEqual(await nodeState(l, node), { unschedulable: true, marker: "drain-crash@1", ready: true }, "the cordon outlives its handler, marked");
 
-    l.restart(`handler-${node}`);
+    await l.restart(`handler-${node}`);
     const log = readLabState(l.name)!.nodes.processes!.find((p) => p.name === `handler-${node}`)!.log;
     await eventually("the restarted handler to recover the cordon", 60_000, () => (readFileSync(log, "utf8").includes(`${node} was left cordoned by an unfinished drain (drain-crash@1): uncordoned`) ? true : undefined));
     // The policy still wants the change: the restarted handler drains again (and waits for the budget again).

@@ -40,7 +40,7 @@ export interface NodeLab {
   /** `ip netns exec <node namespace> argv…` */
   exec(node: string, argv: readonly string[]): Promise<Run>;
   netns(node: string): string;
-  restart(process: string): void;
+  restart(process: string): Promise<void>;
   /** The PID of a lab process (handler-node-1, agent-node-1, controller). */
   pid(process: string): number;
 }
@@ -62,9 +62,9 @@ export function nodeLab(prefix: string, nodes = 3): () => NodeLab {
       kubectl: (args, input) => run("kubectl", ["--kubeconfig", kubeconfig, ...args], input),
       exec: (node, argv) => run("ip", ["netns", "exec", nodeNetns(name, Number(node.split("-").at(-1))), ...argv]),
       netns: (node) => nodeNetns(name, Number(node.split("-").at(-1))),
-      restart(processName) {
+      async restart(processName) {
         const state = readLabState(name)!;
-        restartLabProcess(state.nodes, processName, (n) => writeLabState({ ...state, nodes: n }));
+        await restartLabProcess(state.nodes, processName, (n) => writeLabState({ ...state, nodes: n }));
       },
       pid(processName) {
         const p = readLabState(name)!.nodes.processes?.find((r) => r.name === processName);

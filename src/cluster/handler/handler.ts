@@ -13,6 +13,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Server } from "node:http";
 import { KernelBackend } from "../../host/kernel/backend.ts";
+import { processAlive } from "../../process-alive.ts";
 import { watchKernel, type KernelWatch } from "../../host/kernel/events.ts";
 import { readCheckpoint } from "../../txn/checkpoint.ts";
 import { acquireLock, type Lock } from "../../txn/lock.ts";
@@ -165,6 +166,7 @@ export class Handler {
     this.watch = watchKernel(undefined, () => this.onKernelChange(), { debounceMs: this.options.debounceMs });
     this.resync = setInterval(() => this.onKernelChange(), this.options.resyncMs);
     for (const policy of this.policies.list()) this.queue.add(policy.metadata.name);
+    this.queue.resume();
     this.ready = true;
     log(`handler started (pid ${process.pid} on ${hostname()})`);
   }
@@ -173,14 +175,7 @@ export class Handler {
   private async recoverCheckpoint(): Promise<void> {
     const checkpoint = readCheckpoint(this.options.stateDir);
     if (!checkpoint) return;
-    let alive = false;
-    try {
-      process.kill(checkpoint.applyPid, 0);
-      alive = checkpoint.applyPid !== process.pid;
-    } catch {
-      alive = false;
-    }
-    if (alive) return;
+    if (checkpoint.applyPid !== process.pid && processAlive(checkpoint.applyPid)) return;
     this.options.log(`rolling back the change a previous handler (pid ${checkpoint.applyPid}) left pending`);
     await rollbackCheckpoint(this.backend, checkpoint);
   }

@@ -3,6 +3,9 @@
  * added many times before it is processed is processed once; a key can be
  * scheduled for later (requeue after a delay); keys are processed one at a
  * time, because a node changes its network one policy at a time.
+ * A queue starts paused: keys collect while the owner recovers from a
+ * previous run (rollback, giving back slots) and are processed on `resume()`
+ * — a reconcile racing that recovery could act on a slot being given back.
  */
 export interface ReconcileResult {
   /** Process the key again after this long (waiting for a slot, retrying). */
@@ -15,6 +18,7 @@ export class WorkQueue {
   private readonly handle: (key: string) => Promise<ReconcileResult>;
   private readonly onError: (key: string, error: unknown) => void;
   private running = false;
+  private paused = true;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -44,8 +48,14 @@ export class WorkQueue {
     }, ms));
   }
 
+  /** Starts processing (the queue is created paused). */
+  resume(): void {
+    this.paused = false;
+    void this.drain();
+  }
+
   private async drain(): Promise<void> {
-    if (this.running) return;
+    if (this.running || this.paused) return;
     this.running = true;
     try {
       while (!this.stopped && this.ready.size) {
@@ -67,7 +77,7 @@ export class WorkQueue {
 
   /** Resolves when nothing is being processed or waiting to be. */
   idle(): Promise<void> {
-    if (!this.running && !this.ready.size) return Promise.resolve();
+    if (!this.running && (!this.ready.size || this.paused)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 

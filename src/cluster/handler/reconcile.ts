@@ -182,6 +182,7 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
     }
   } else if (!retrying) {
     const decision = await takeSlot(ctx.rollout, name, ctx.nodeName);
+    ctx.log(`${name}: rollout slot ${decision.kind}${decision.kind === "wait" ? ` (held by ${decision.holders.join(", ")})` : ""}; slots now ${decision.slots.map((s) => s.node).join(", ") || "none"}`);
     if (decision.kind === "wait") {
       await status({ phase: "Pending", message: `Waiting for progressing nodes to finish (${decision.holders.join(", ")}): maxUnavailable reached` }, fields);
       return { requeueAfterMs: 3_000 };

@@ -9,6 +9,7 @@
  * The clients outlive the nodenet process that started them, as DHCP clients
  * must; `stopAll` ends them (used when a namespace is torn down).
  */
+import { processAlive } from "../../process-alive.ts";
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,14 +29,6 @@ export class LeaseTimeoutError extends Error {
   override readonly name = "LeaseTimeoutError";
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 type Family = 4 | 6;
 
@@ -106,7 +99,7 @@ export class DynamicAddressingManager {
   private clientPid(iface: string, family: Family): number | undefined {
     try {
       const pid = Number(readFileSync(this.file(iface, CLIENTS[family].pid), "utf8").trim());
-      return pid > 0 && alive(pid) ? pid : undefined;
+      return pid > 0 && processAlive(pid) ? pid : undefined;
     } catch {
       return undefined;
     }
@@ -211,8 +204,8 @@ export class DynamicAddressingManager {
     if (pid) {
       // udhcpc -R releases the lease on SIGTERM and its hook removes the address; dhclient leaves that to us (below).
       process.kill(pid, "SIGTERM");
-      for (let i = 0; i < 50 && alive(pid); i++) await sleep(20);
-      if (alive(pid)) process.kill(pid, "SIGKILL");
+      for (let i = 0; i < 50 && processAlive(pid); i++) await sleep(20);
+      if (processAlive(pid)) process.kill(pid, "SIGKILL");
     }
     rmSync(this.file(iface, client.pid), { force: true });
     const leaseFile = this.file(iface, client.lease);

@@ -141,6 +141,11 @@ async function report(n: Narrator, kube: Kube, kubectl: (args: string[]) => Prom
   expect((await kubectl(["get", "nns"])).code === 0, "kubectl get nns failed");
   const states = nodeStateClient(kube);
   for (const node of NODES) {
+    // A node restored a moment ago (an earlier demo's policies reverted) reports within seconds: wait for it.
+    await until(`${node}'s NodeNetworkState to show eth0's address`, 30_000, async () => {
+      const s = (await states.get(node))?.status?.currentState as { interfaces?: { name: string; ipv4?: { address?: unknown[] } }[] } | undefined;
+      return s?.interfaces?.find((i) => i.name === "eth0")?.ipv4?.address?.length ? true : undefined;
+    });
     const state = (await states.get(node))?.status?.currentState as
       | { interfaces?: { name: string; type?: string; ipv4?: { dhcp?: boolean; address?: { ip: string; "prefix-length": number }[] } }[]; routes?: { running?: { destination?: string; "next-hop-address"?: string; "next-hop-interface"?: string }[] } }
       | undefined;

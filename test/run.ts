@@ -18,22 +18,11 @@ import { run } from "node:test";
 import { spec } from "node:test/reporters";
 import { promisify } from "node:util";
 import { sweepLeftovers } from "./helpers/leaks.ts";
+import type { Counts, SuiteResult } from "./helpers/suite-result.ts";
 import { SUITES, type Suite } from "./suites.ts";
 
 const execFileAsync = promisify(execFile);
 
-interface Counts {
-  passed: number;
-  failed: number;
-  skipped: number;
-  cancelled: number;
-}
-
-interface SuiteResult extends Counts {
-  name: string;
-  seconds: number;
-  notes: string[];
-}
 
 const zero = (): Counts => ({ passed: 0, failed: 0, skipped: 0, cancelled: 0 });
 

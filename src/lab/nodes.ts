@@ -33,7 +33,8 @@ import { probeWebhook } from "../cluster/admission/probe.ts";
 import { issueClientCert } from "./controlplane/pki.ts";
 import { freePort } from "./controlplane/ports.ts";
 import { writeKubeconfig } from "./controlplane/kubeconfig.ts";
-import { startTicksOf, stopProcess, type ProcessRecord } from "./controlplane/process.ts";
+import { stopProcess, type ProcessRecord } from "./controlplane/process.ts";
+import { processStartTicks } from "../process-alive.ts";
 import { defaultStateDir } from "../host/kernel/paths.ts";
 import type { ControlPlane } from "./controlplane/types.ts";
 import { createLabNetwork, describeLabNetworkEvent, destroyLabNetwork, labNetworkStatus, nodeName, nodeNetns } from "./network/index.ts";
@@ -85,7 +86,7 @@ function spawnRecorded(name: string, file: string, full: string[], log: string):
     if (child.pid === undefined) throw new Error(`could not start ${name}`);
     child.on("error", () => undefined);
     child.unref();
-    return { name, pid: child.pid, binary: process.execPath, args: full, startTicks: startTicksOf(child.pid) ?? 0, log };
+    return { name, pid: child.pid, binary: process.execPath, args: full, startTicks: processStartTicks(child.pid) ?? 0, log };
   } finally {
     closeSync(fd);
   }
@@ -106,14 +107,14 @@ async function recordNodeProcess(record: ProcessRecord): Promise<ProcessRecord> 
     }
   };
   for (let i = 0; i < 100; i++) {
-    if (exe(record.pid) === process.execPath) return { ...record, startTicks: startTicksOf(record.pid) ?? record.startTicks };
+    if (exe(record.pid) === process.execPath) return { ...record, startTicks: processStartTicks(record.pid) ?? record.startTicks };
     for (const entry of readdirSync("/proc")) {
       if (!/^\d+$/.test(entry)) continue;
       try {
         const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
         const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
         if (ppid === record.pid && exe(Number(entry)) === process.execPath) {
-          return { ...record, pid: Number(entry), startTicks: startTicksOf(Number(entry)) ?? 0 };
+          return { ...record, pid: Number(entry), startTicks: processStartTicks(Number(entry)) ?? 0 };
         }
       } catch {
         // gone
@@ -305,7 +306,7 @@ export async function restartLabProcess(nodes: LabNodes, processName: string, sa
   const index = (nodes.processes ?? []).findIndex((p) => p.name === processName);
   const old = nodes.processes?.[index];
   if (!old) throw new NodenetError("invalid-input", `the lab has no process ${processName}; it has ${(nodes.processes ?? []).map((p) => p.name).join(", ")}`);
-  if (startTicksOf(old.pid) === old.startTicks) throw new NodenetError("invalid-input", `${processName} is still running (pid ${old.pid})`);
+  if (processStartTicks(old.pid) === old.startTicks) throw new NodenetError("invalid-input", `${processName} is still running (pid ${old.pid})`);
   const file = old.args[0] === "netns" ? "ip" : old.binary;
   nodes.processes![index] = spawnRecorded(old.name, file, old.args, old.log);
   save(nodes);
@@ -319,7 +320,7 @@ export async function restartLabProcess(nodes: LabNodes, processName: string, sa
 export async function describeNodes(name: string, nodes: LabNodes): Promise<{ summary: string; nodes: unknown[] }> {
   if (!nodes.count) return { summary: "no nodes", nodes: [] };
   const network = await labNetworkStatus(name);
-  const processes = (nodes.processes ?? []).map((p) => ({ name: p.name, pid: p.pid, log: p.log, alive: startTicksOf(p.pid) === p.startTicks }));
+  const processes = (nodes.processes ?? []).map((p) => ({ name: p.name, pid: p.pid, log: p.log, alive: processStartTicks(p.pid) === p.startTicks }));
   return {
     summary: `${nodes.count} nodes; ${processes.filter((p) => p.alive).length}/${processes.length} nodenet processes running`,
     nodes: network.recorded ? network.nodes.map((n) => ({ ...n, processes: processes.filter((p) => p.name.endsWith(`-${n.name}`)) })) : [],

@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { NodenetError } from "../errors.ts";
+import { acquireLock, type Lock } from "../txn/lock.ts";
 import type { ControlPlane } from "./controlplane/types.ts";
 import type { LabNodes } from "./nodes.ts";
 
@@ -78,31 +79,7 @@ export function removeLabFiles(name: string, root = labRoot()): void {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** One `lab up`/`lab down` per lab at a time; a dead holder's lock is taken over. */
-export function lockLab(name: string, root = labRoot()): { release(): void } {
-  mkdirSync(root, { recursive: true });
-  const path = `${labDir(name, root)}.lock`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(path, String(process.pid), { flag: "wx" });
-      return { release: () => rmSync(path, { force: true }) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const owner = Number(readFileSync(path, "utf8").trim());
-      if (owner > 0 && owner !== process.pid && alive(owner)) {
-        throw new NodenetError("busy", `another nodenet process (pid ${owner}) is bringing lab "${name}" up or down; try again when it is done`);
-      }
-      rmSync(path, { force: true });
-    }
-  }
-  throw new NodenetError("busy", `could not lock lab "${name}"`);
+export function lockLab(name: string, root = labRoot()): Lock {
+  return acquireLock(root, `lab "${checkLabName(name)}" (bringing it up or down)`, `${checkLabName(name)}.lock`);
 }

@@ -9,16 +9,8 @@ import { glob } from "node:fs/promises";
 import { run } from "node:test";
 import { spec } from "node:test/reporters";
 import { labDown, labUp } from "../../src/lab/lab.ts";
+import type { SuiteResult } from "../helpers/suite-result.ts";
 
-interface SuiteResult {
-  name: string;
-  passed: number;
-  failed: number;
-  skipped: number;
-  cancelled: number;
-  seconds: number;
-  notes: string[];
-}
 
 const TIMEOUT_MS = 600_000;
 

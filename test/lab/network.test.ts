@@ -44,7 +44,7 @@ async function assertNothingLeft(lab: string, record?: LabNetworkRecord): Promis
   const { stdout } = await run("ip", ["-json", "netns", "list"]);
   const namespaces = stdout.trim() ? (JSON.parse(stdout) as { name: string }[]).map((n) => n.name) : [];
   assert.deepEqual(namespaces.filter((n) => n.startsWith(`${lab}-`)), [], "no namespace with the lab's prefix");
-  assert.deepEqual(readdirSync("/etc/netns").filter((n) => n.startsWith(`${lab}-`)), [], "no /etc/netns entries");
+  assert.deepEqual(existsSync("/etc/netns") ? readdirSync("/etc/netns").filter((n) => n.startsWith(`${lab}-`)) : [], [], "no /etc/netns entries");
   const stateRoot = process.env.NODENET_STATE_DIR ?? "/run/nodenet";
   assert.deepEqual(existsSync(stateRoot) ? readdirSync(stateRoot).filter((n) => n.startsWith(`netns-${lab}-`)) : [], [], "no nodenet per-namespace state");
   assert.equal(existsSync(labDir(lab)), false, "no lab directory");

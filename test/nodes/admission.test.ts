@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { startTicksOf } from "../../src/lab/controlplane/process.ts";
+import { processStartTicks } from "../../src/process-alive.ts";
 import { eventually, nodeLab, type NodeLab, type Run } from "./lab.ts";
 
 const lab = nodeLab("nadm");
@@ -151,7 +151,7 @@ describe("policy admission", () => {
     assert.equal((await apply(l, VALID("adm-keep"))).code, 0);
     const pid = l.pid("controller");
     process.kill(pid, "SIGTERM");
-    await eventually("the controller to stop", 15_000, () => (startTicksOf(pid) === undefined ? true : undefined));
+    await eventually("the controller to stop", 15_000, () => (processStartTicks(pid) === undefined ? true : undefined));
 
     const down = await apply(l, VALID("adm-new"));
     t.diagnostic(`webhook down:\n${down.stderr}`);

@@ -22,7 +22,7 @@ import { currentPhase } from "../../src/cluster/handler/enactment-conditions.ts"
 import { DRAIN_MARKER } from "../../src/cluster/handler/drain-pods.ts";
 import { Informer } from "../../src/cluster/kube/informer.ts";
 import { isNodeReady, nodeSource, NodeSchema, type Node } from "../../src/cluster/kube/nodes.ts";
-import { startTicksOf } from "../../src/lab/controlplane/process.ts";
+import { processStartTicks } from "../../src/process-alive.ts";
 import { readLabState } from "../../src/lab/state.ts";
 import { eventually, nodeLab, type NodeLab } from "./lab.ts";
 
@@ -263,7 +263,7 @@ describe("drain before configure on lab nodes", () => {
     });
     const pid = l.pid(`handler-${node}`);
     process.kill(pid, "SIGKILL");
-    await eventually("the killed handler to be gone", 10_000, () => (startTicksOf(pid) === undefined ? true : undefined));
+    await eventually("the killed handler to be gone", 10_000, () => (processStartTicks(pid) === undefined ? true : undefined));
     assert.deepEqual(await nodeState(l, node), { unschedulable: true, marker: "drain-crash@1", ready: true }, "the cordon outlives its handler, marked");
 
     await l.restart(`handler-${node}`);

@@ -10,7 +10,7 @@ import type { Enactment } from "../../src/cluster/api/enactment.ts";
 import { currentPhase } from "../../src/cluster/handler/enactment-conditions.ts";
 import { isNodeReady, NodeSchema } from "../../src/cluster/kube/nodes.ts";
 import { checkApiReachable } from "../../src/lab/network/index.ts";
-import { startTicksOf } from "../../src/lab/controlplane/process.ts";
+import { processStartTicks } from "../../src/process-alive.ts";
 import { eventually, nodeLab, type NodeLab } from "./lab.ts";
 
 const lab = nodeLab("nfail");
@@ -108,7 +108,7 @@ spec:
     await eventually("the change to be under way (checkpoint written)", 30_000, () => (existsSync(`${stateDir}/checkpoint.json`) ? true : undefined));
     const pid = l.pid(`handler-${victim}`);
     process.kill(pid, "SIGKILL");
-    await eventually("the killed handler to be gone", 10_000, () => (startTicksOf(pid) === undefined ? true : undefined));
+    await eventually("the killed handler to be gone", 10_000, () => (processStartTicks(pid) === undefined ? true : undefined));
     t.diagnostic(`killed the handler of ${victim} mid-apply`);
     await l.restart(`handler-${victim}`);
     await eventually(`${victim} restored (no vk, no DHCP client, no checkpoint)`, 60_000, async () => {

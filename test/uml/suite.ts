@@ -7,16 +7,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { SuiteResult } from "../helpers/suite-result.ts";
 
-interface SuiteResult {
-  name: string;
-  passed: number;
-  failed: number;
-  skipped: number;
-  cancelled: number;
-  seconds: number;
-  notes: string[];
-}
 
 const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const BOOT_TIMEOUT_S = 1200;

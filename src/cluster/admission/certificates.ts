@@ -11,15 +11,12 @@
  *   openssl req -new -key tls.key -subj /CN=HOST -out tls.csr
  *   openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -set_serial 0xRANDOM -days 365 -extfile tls.ext -out tls.crt
  */
-import { execFile } from "node:child_process";
 import { randomBytes, X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-
-const execFileAsync = promisify(execFile);
+import { openssl, subjectAltNames } from "../../openssl.ts";
 
 export const CA_DAYS = 3650;
 export const SERVING_DAYS = 365;
@@ -33,15 +30,6 @@ export interface KeyPair {
 export interface WebhookTls {
   ca: KeyPair;
   serving: KeyPair;
-}
-
-async function openssl(cwd: string, args: string[]): Promise<void> {
-  try {
-    await execFileAsync("openssl", args, { cwd });
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? "";
-    throw new Error(`openssl ${args[0]} failed: ${stderr.trim() || (error as Error).message}`);
-  }
 }
 
 async function inTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
@@ -70,7 +58,7 @@ export function createServingCert(ca: KeyPair, hosts: readonly string[]): Promis
   return inTempDir(async (dir) => {
     writeFileSync(join(dir, "ca.crt"), ca.cert);
     writeFileSync(join(dir, "ca.key"), ca.key, { mode: 0o600 });
-    const sans = [...new Set(hosts)].map((h) => (isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(",");
+    const sans = subjectAltNames(hosts);
     writeFileSync(
       join(dir, "tls.ext"),
       ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature", "extendedKeyUsage=serverAuth", `subjectAltName=${sans}`].join("\n") + "\n",

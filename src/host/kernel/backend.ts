@@ -4,8 +4,9 @@
  */
 import { hostname } from "node:os";
 import type { HostBackend, HostSnapshot, ReadScope } from "../backend.ts";
-import type { DhcpSettings, Operation } from "../../state/plan/operations.ts";
+import type { Operation } from "../../state/plan/operations.ts";
 import { commandOf } from "../../state/plan/operations.ts";
+import { autoSettingsFields } from "../../state/plan/index.ts";
 import { DynamicAddressingManager } from "./dynamic.ts";
 import { canonicalIp } from "../../state/ip-address.ts";
 import { run, inNetns } from "./exec.ts";
@@ -57,13 +58,13 @@ export class KernelBackend implements HostBackend {
       const lease = dyn.dhcp4 ? this.dynamic.lease(iface.name) : undefined;
       if (dyn.dhcp4 && !(lease && v4.some((a) => a.ip === lease.ip && a["prefix-length"] === lease.prefix))) delete dyn.dhcp4;
       iface.ipv4 = { ...iface.ipv4, enabled: v4.length > 0 || Boolean(dyn.dhcp4), dhcp: Boolean(dyn.dhcp4), address: v4 };
-      if (dyn.dhcp4) Object.assign(iface.ipv4, autoSettings(dyn.dhcp4));
+      if (dyn.dhcp4) Object.assign(iface.ipv4, autoSettingsFields(dyn.dhcp4));
       const v6 = iface.ipv6?.address ?? [];
       const lease6 = dyn.dhcp6 ? this.dynamic.lease(iface.name, 6) : undefined;
       if (dyn.dhcp6 && !(lease6 && v6.some((a) => a.ip === canonicalIp(lease6.ip) && a["prefix-length"] === lease6.prefix))) delete dyn.dhcp6;
       iface.ipv6 = { ...iface.ipv6, enabled: v6.length > 0 || Boolean(dyn.dhcp6 || dyn.autoconf), dhcp: Boolean(dyn.dhcp6), autoconf: Boolean(dyn.autoconf), address: v6 };
       const v6settings = dyn.dhcp6 ?? dyn.autoconf;
-      if (v6settings) Object.assign(iface.ipv6, autoSettings(v6settings));
+      if (v6settings) Object.assign(iface.ipv6, autoSettingsFields(v6settings));
     }
     const dns = readStaticDns(this.stateDir);
     if (dns) state["dns-resolver"] = { ...state["dns-resolver"], config: dns };
@@ -101,12 +102,3 @@ export class KernelBackend implements HostBackend {
   }
 }
 
-function autoSettings(s: DhcpSettings) {
-  return {
-    "auto-dns": s.autoDns,
-    "auto-gateway": s.autoGateway,
-    "auto-routes": s.autoRoutes,
-    ...(s.tableId !== undefined ? { "auto-route-table-id": s.tableId } : {}),
-    ...(s.metric !== undefined ? { "auto-route-metric": s.metric } : {}),
-  };
-}

@@ -5,8 +5,9 @@
  * does (seconds for timers; a port's table as access/trunk; VLAN 1, the
  * default PVID, left out).
  */
-import type { BridgeOptions, BridgePort, BridgePortVlan, TrunkTag } from "../../state/schema/bridge.ts";
+import type { BridgeOptions, BridgePort, BridgePortVlan } from "../../state/schema/bridge.ts";
 import type { VlanEntry } from "../../state/plan/operations.ts";
+import { MULTICAST_COUNTERS, portVlanOf, vlanEntries } from "../../state/plan/bridge.ts";
 import type { VlanFlags } from "./model.ts";
 
 /** What `ip link add BR type bridge` starts with. */
@@ -51,17 +52,6 @@ const num = (v: string | number | undefined) => (typeof v === "number" ? v : Num
 const seconds = (v: string | number | undefined) => Math.round(num(v) / 100);
 const MCAST_ROUTER = ["disabled", "auto", "enabled"] as const;
 
-const COUNTERS = [
-  ["multicast-last-member-count", "mcast_last_member_count"],
-  ["multicast-last-member-interval", "mcast_last_member_interval"],
-  ["multicast-membership-interval", "mcast_membership_interval"],
-  ["multicast-querier-interval", "mcast_querier_interval"],
-  ["multicast-query-interval", "mcast_query_interval"],
-  ["multicast-query-response-interval", "mcast_query_response_interval"],
-  ["multicast-startup-query-count", "mcast_startup_query_count"],
-  ["multicast-startup-query-interval", "mcast_startup_query_interval"],
-] as const;
-
 export function renderBridgeOptions(o: Readonly<Record<string, string | number>>): BridgeOptions {
   const out: BridgeOptions = {
     stp: {
@@ -80,7 +70,7 @@ export function renderBridgeOptions(o: Readonly<Record<string, string | number>>
     "multicast-querier": num(o.mcast_querier) !== 0,
     "multicast-query-use-ifaddr": num(o.mcast_query_use_ifaddr) !== 0,
   };
-  for (const [ours, kernel] of COUNTERS) out[ours] = num(o[kernel]);
+  for (const [ours, kernel] of MULTICAST_COUNTERS) out[ours] = num(o[kernel]);
   const protocol = String(o.vlan_protocol);
   if (protocol === "802.1q" || protocol === "802.1ad") out["vlan-protocol"] = protocol;
   out["vlan-default-pvid"] = num(o.vlan_default_pvid);
@@ -101,35 +91,9 @@ export function renderBridgePort(name: string, options: Readonly<Record<string, 
   return port;
 }
 
-interface Range extends VlanFlags {
-  min: number;
-  max: number;
-}
-
 /** The nmstate form of a port's VLAN table; undefined when it holds only the default VLAN 1. */
 export function portVlan(table: ReadonlyMap<number, VlanFlags>): BridgePortVlan | undefined {
-  const ranges: Range[] = [];
-  for (const vid of [...table.keys()].sort((a, b) => a - b)) {
-    const flags = table.get(vid)!;
-    const last = ranges.at(-1);
-    if (last && !flags.pvid && !last.pvid && last.untagged === flags.untagged && last.max + 1 === vid) last.max = vid;
-    else ranges.push({ min: vid, max: vid, ...flags });
-  }
-  const access = ranges.length === 1 && ranges[0]!.pvid && ranges[0]!.untagged;
-  let tag: number | undefined;
-  let native = false;
-  const trunkTags: TrunkTag[] = [];
-  for (const r of ranges) {
-    if (r.min === 1 && r.max === 1) continue;
-    if (access) tag = r.min;
-    else if (r.pvid && r.untagged) {
-      tag = r.max;
-      native = true;
-    } else if (r.min === r.max) trunkTags.push({ id: r.min });
-    else trunkTags.push({ "id-range": { min: r.min, max: r.max } });
-  }
-  if (trunkTags.length === 0) return tag === undefined ? undefined : { mode: "access", tag, "trunk-tags": [] };
-  return { mode: "trunk", ...(tag !== undefined ? { tag } : {}), "enable-native": native, "trunk-tags": trunkTags };
+  return portVlanOf(vlanEntries(new Map(table)));
 }
 
 /** `bridge vlan add`: flags per vid; a PVID moves (a port has one). */

@@ -10,7 +10,7 @@
  * Every call returns a fresh copy.
  */
 import { dynamicKey, type HostSnapshot } from "../backend.ts";
-import type { DhcpSettings } from "../../state/plan/operations.ts";
+import { autoSettingsFields } from "../../state/plan/index.ts";
 import type { Interface } from "../../state/schema/interface.ts";
 import type { Ipv4, Ipv6 } from "../../state/schema/ip.ts";
 import type { Route, RouteRule } from "../../state/schema/routes.ts";
@@ -19,23 +19,14 @@ import { renderBridgeOptions, renderBridgePort } from "./bridge.ts";
 import { compareText, portsOf, type Family, type MemHost, type MemLink } from "./model.ts";
 import { routeFamily } from "./routes.ts";
 
-function autoSettings(s: DhcpSettings): Record<string, unknown> {
-  return {
-    "auto-dns": s.autoDns,
-    "auto-gateway": s.autoGateway,
-    "auto-routes": s.autoRoutes,
-    ...(s.tableId !== undefined ? { "auto-route-table-id": s.tableId } : {}),
-    ...(s.metric !== undefined ? { "auto-route-metric": s.metric } : {}),
-  };
-}
 
 function ipSection(host: MemHost, link: MemLink, family: Family): Ipv4 | Ipv6 {
   const address = link.addresses[family].map((a) => ({ ip: a.ip, "prefix-length": a.prefix }));
   const dyn = host.dynamic.get(link.name);
   const forwarding = family === "ipv4" ? { forwarding: link.forwarding } : {};
-  if (family === "ipv4" && dyn?.dhcp4) return { enabled: true, dhcp: true, ...autoSettings(dyn.dhcp4), address, ...forwarding };
+  if (family === "ipv4" && dyn?.dhcp4) return { enabled: true, dhcp: true, ...autoSettingsFields(dyn.dhcp4), address, ...forwarding };
   const v6 = family === "ipv6" ? (dyn?.dhcp6 ?? dyn?.autoconf) : undefined;
-  if (v6) return { enabled: true, dhcp: Boolean(dyn?.dhcp6), autoconf: Boolean(dyn?.autoconf), ...autoSettings(v6), address };
+  if (v6) return { enabled: true, dhcp: Boolean(dyn?.dhcp6), autoconf: Boolean(dyn?.autoconf), ...autoSettingsFields(v6), address };
   if (address.length) return { enabled: true, dhcp: false, ...(family === "ipv6" ? { autoconf: false } : {}), address, ...forwarding };
   return { enabled: false, ...(link.forwarding && family === "ipv4" ? { forwarding: true } : {}) };
 }

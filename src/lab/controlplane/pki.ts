@@ -9,13 +9,9 @@
  *   openssl req -new -key NAME.key -subj "/O=GROUP/CN=USER" -out NAME.csr
  *   openssl x509 -req -in NAME.csr -CA ca.crt -CAkey ca.key -extfile NAME.ext -out NAME.crt
  */
-import { execFile } from "node:child_process";
-import { isIP } from "node:net";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
-
-const execFileAsync = promisify(execFile);
+import { openssl, subjectAltNames } from "../../openssl.ts";
 
 const VALIDITY_DAYS = 365;
 
@@ -45,19 +41,6 @@ export interface Pki {
 export interface ClientCert {
   cert: string;
   key: string;
-}
-
-async function openssl(cwd: string, args: string[]): Promise<void> {
-  try {
-    await execFileAsync("openssl", args, { cwd });
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? "";
-    throw new Error(`openssl ${args[0]} failed: ${stderr.trim() || (error as Error).message}`);
-  }
-}
-
-function subjectAltNames(names: readonly string[]): string {
-  return [...new Set(names)].map((n) => (isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(",");
 }
 
 async function signed(pki: Pki, base: string, subject: string, extensions: string[]): Promise<ClientCert> {

@@ -7,6 +7,7 @@
  * the recorded time, so a recycled PID is never killed.
  */
 import { spawn } from "node:child_process";
+import { processStartTicks } from "../../process-alive.ts";
 import { closeSync, openSync, readFileSync, readlinkSync, readdirSync } from "node:fs";
 
 export interface ProcessRecord {
@@ -19,18 +20,6 @@ export interface ProcessRecord {
   /** Clock ticks since boot at which the process started (field 22 of /proc/PID/stat). */
   startTicks: number;
   log: string;
-}
-
-/** Clock ticks since boot at which PID started, or undefined when it is gone. */
-export function startTicksOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields[0] === "Z") return undefined;
-    return Number(fields[19]);
-  } catch {
-    return undefined;
-  }
 }
 
 function exeOf(pid: number): string | undefined {
@@ -52,7 +41,7 @@ export function spawnDetached(name: string, binary: string, args: string[], log:
     if (child.pid === undefined) throw new Error(`could not start ${binary}`);
     child.on("error", () => undefined);
     child.unref();
-    return { name, pid: child.pid, binary, args, startTicks: startTicksOf(child.pid) ?? 0, log };
+    return { name, pid: child.pid, binary, args, startTicks: processStartTicks(child.pid) ?? 0, log };
   } finally {
     closeSync(fd);
   }
@@ -60,7 +49,7 @@ export function spawnDetached(name: string, binary: string, args: string[], log:
 
 /** True while the recorded process runs (not a zombie) and is still the same process. */
 export function isRunning(record: ProcessRecord): boolean {
-  const ticks = startTicksOf(record.pid);
+  const ticks = processStartTicks(record.pid);
   if (ticks === undefined) return false;
   if (record.startTicks && ticks !== record.startTicks) return false;
   return exeOf(record.pid) === record.binary;
@@ -125,7 +114,7 @@ export function findStrays(dir: string, names: readonly string[]): ProcessRecord
       continue;
     }
     if (!args.some((a) => a.includes(prefix))) continue;
-    const startTicks = startTicksOf(pid);
+    const startTicks = processStartTicks(pid);
     if (startTicks === undefined) continue;
     strays.push({ name: exe.slice(exe.lastIndexOf("/") + 1), pid, binary: exe, args: args.slice(1), startTicks, log: "" });
   }

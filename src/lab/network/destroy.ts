@@ -24,7 +24,8 @@ import { run } from "../../host/kernel/exec.ts";
 import { defaultStateDir, resolvConfPath } from "../../host/kernel/paths.ts";
 import { labDir, labNetworkPaths } from "./paths.ts";
 import { checkLabName, labNamespacePattern } from "./plan.ts";
-import { findProcesses, isRecordedProcess, processStartTime, readCmdline, stopProcesses } from "./processes.ts";
+import { findProcesses, isRecordedProcess, readCmdline, stopProcesses } from "./processes.ts";
+import { processStartTicks } from "../../process-alive.ts";
 import { readRecord } from "./record.ts";
 
 export interface DestroyReport {
@@ -90,13 +91,13 @@ export async function destroyLabNetwork(name: string): Promise<DestroyReport> {
   };
   for (const stray of findProcesses(isLabProcess)) {
     if (targets.some((t) => t.pid === stray.pid)) continue;
-    const startTime = processStartTime(stray.pid);
+    const startTime = processStartTicks(stray.pid);
     targets.push({
       pid: stray.pid,
       command: stray.argv.join(" "),
       stillOurs: () => {
         const now = readCmdline(stray.pid);
-        return now !== undefined && isLabProcess(now) && processStartTime(stray.pid) === startTime;
+        return now !== undefined && isLabProcess(now) && processStartTicks(stray.pid) === startTime;
       },
     });
   }

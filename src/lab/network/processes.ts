@@ -4,6 +4,7 @@
  * stopped only after /proc says the PID still runs the command we started.
  */
 import { spawn } from "node:child_process";
+import { processAlive, processStartTicks } from "../../process-alive.ts";
 import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import type { LabProcessRecord, LabProcessRole } from "./record.ts";
 
@@ -18,39 +19,11 @@ export function readCmdline(pid: number): string[] | undefined {
   }
 }
 
-/** Clock ticks since boot at which a process started (field 22 of /proc/PID/stat). */
-export function processStartTime(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
-  } catch {
-    return undefined;
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  return !isZombie(pid);
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return true;
-  }
-}
-
 /** Whether PID is the process the record describes (alive, same start time, argv ends with the recorded one). */
 export function isRecordedProcess(p: LabProcessRecord): boolean {
   const cmdline = readCmdline(p.pid);
-  if (!cmdline || isZombie(p.pid)) return false;
-  if (p.startTime !== undefined && processStartTime(p.pid) !== p.startTime) return false;
+  if (!cmdline || !processAlive(p.pid)) return false;
+  if (p.startTime !== undefined && processStartTicks(p.pid) !== p.startTime) return false;
   if (cmdline.length < p.argv.length) return false;
   const tail = cmdline.slice(cmdline.length - p.argv.length);
   return tail.every((arg, i) => arg === p.argv[i]);
@@ -81,7 +54,7 @@ export function startDetached(options: StartOptions): LabProcessRecord {
       argv: options.argv,
       log: options.log,
     };
-    const startTime = processStartTime(child.pid);
+    const startTime = processStartTicks(child.pid);
     if (startTime !== undefined) record.startTime = startTime;
     options.onSpawned(record);
     child.unref();
@@ -106,7 +79,7 @@ export async function waitForLog(p: LabProcessRecord, ready: RegExp, timeoutMs: 
     const log = readLog(p.log);
     if (ready.test(log)) return;
     // Not isRecordedProcess: /proc/PID/cmdline reads empty while `ip netns exec` execs the program.
-    if (!isRunning(p.pid)) throw new Error(`${p.role} (pid ${p.pid}) exited during start-up:\n${log.trim().split("\n").slice(-10).join("\n")}`);
+    if (!processAlive(p.pid)) throw new Error(`${p.role} (pid ${p.pid}) exited during start-up:\n${log.trim().split("\n").slice(-10).join("\n")}`);
     if (Date.now() > deadline) throw new Error(`${p.role} (pid ${p.pid}) did not become ready within ${timeoutMs} ms:\n${log.trim().split("\n").slice(-10).join("\n")}`);
     await sleep(20);
   }

@@ -3,11 +3,23 @@
  * (`ip link set BR type bridge …`). The kernel keeps STP timers and the ageing
  * time in centiseconds; nmstate speaks seconds.
  */
-import type { BridgeOptions, BridgePort, BridgePortVlan } from "../schema/bridge.ts";
+import type { BridgeOptions, BridgePort, BridgePortVlan, TrunkTag } from "../schema/bridge.ts";
 import type { VlanEntry } from "./operations.ts";
 
 const MCAST_ROUTER = { disabled: 0, auto: 1, enabled: 2 } as const;
 const bit = (v: boolean | undefined) => (v ? 1 : 0);
+
+/** Multicast counters and intervals: nmstate name → kernel name, same unit (centiseconds for intervals). */
+export const MULTICAST_COUNTERS = [
+  ["multicast-last-member-count", "mcast_last_member_count"],
+  ["multicast-last-member-interval", "mcast_last_member_interval"],
+  ["multicast-membership-interval", "mcast_membership_interval"],
+  ["multicast-querier-interval", "mcast_querier_interval"],
+  ["multicast-query-interval", "mcast_query_interval"],
+  ["multicast-query-response-interval", "mcast_query_response_interval"],
+  ["multicast-startup-query-count", "mcast_startup_query_count"],
+  ["multicast-startup-query-interval", "mcast_startup_query_interval"],
+] as const;
 
 /** Kernel options for the nmstate options that are set (undefined ones are left alone). */
 export function kernelBridgeOptions(options: BridgeOptions | undefined): Record<string, string | number> {
@@ -27,17 +39,7 @@ export function kernelBridgeOptions(options: BridgeOptions | undefined): Record<
   if (options["multicast-router"] !== undefined) out.mcast_router = MCAST_ROUTER[options["multicast-router"]];
   if (options["multicast-querier"] !== undefined) out.mcast_querier = bit(options["multicast-querier"]);
   if (options["multicast-query-use-ifaddr"] !== undefined) out.mcast_query_use_ifaddr = bit(options["multicast-query-use-ifaddr"]);
-  const counters = [
-    ["multicast-last-member-count", "mcast_last_member_count"],
-    ["multicast-last-member-interval", "mcast_last_member_interval"],
-    ["multicast-membership-interval", "mcast_membership_interval"],
-    ["multicast-querier-interval", "mcast_querier_interval"],
-    ["multicast-query-interval", "mcast_query_interval"],
-    ["multicast-query-response-interval", "mcast_query_response_interval"],
-    ["multicast-startup-query-count", "mcast_startup_query_count"],
-    ["multicast-startup-query-interval", "mcast_startup_query_interval"],
-  ] as const;
-  for (const [ours, kernel] of counters) if (options[ours] !== undefined) out[kernel] = options[ours];
+  for (const [ours, kernel] of MULTICAST_COUNTERS) if (options[ours] !== undefined) out[kernel] = options[ours];
   if (options["vlan-protocol"] !== undefined) out.vlan_protocol = options["vlan-protocol"];
   if (options["vlan-default-pvid"] !== undefined) out.vlan_default_pvid = options["vlan-default-pvid"];
   return out;
@@ -85,6 +87,31 @@ export function vlanEntries(table: Map<number, { pvid: boolean; untagged: boolea
     entries.push({ min: vid, max: vid, ...(flags.pvid ? { pvid: true } : {}), ...(flags.untagged ? { untagged: true } : {}) });
   }
   return entries;
+}
+
+/**
+ * A port's VLAN entries (ranges of equal flags, as `vlanEntries` makes them or
+ * `bridge vlan show` lists them) in nmstate's form — how nmstate derives it: a
+ * single PVID+untagged VLAN is an access port; otherwise a trunk whose
+ * PVID+untagged VLAN is the native `tag`. VLAN 1 (the kernel's default PVID)
+ * is not reported; undefined for a port with only the default.
+ */
+export function portVlanOf(entries: readonly VlanEntry[]): BridgePortVlan | undefined {
+  const access = entries.length === 1 && entries[0]!.pvid && entries[0]!.untagged;
+  let tag: number | undefined;
+  let native = false;
+  const trunkTags: TrunkTag[] = [];
+  for (const r of entries) {
+    if (r.min === 1 && r.max === 1) continue;
+    if (access) tag = r.min;
+    else if (r.pvid && r.untagged) {
+      tag = r.max;
+      native = true;
+    } else if (r.min === r.max) trunkTags.push({ id: r.min });
+    else trunkTags.push({ "id-range": { min: r.min, max: r.max } });
+  }
+  if (trunkTags.length === 0) return tag === undefined ? undefined : { mode: "access", tag, "trunk-tags": [] };
+  return { mode: "trunk", ...(tag !== undefined ? { tag } : {}), "enable-native": native, "trunk-tags": trunkTags };
 }
 
 /**

@@ -99,6 +99,17 @@ function dhcpSettings(ip: Ipv4 | Ipv6): DhcpSettings {
   };
 }
 
+/** The nmstate `auto-*` fields a running client's settings stand for (what a read reports). */
+export function autoSettingsFields(s: DhcpSettings): Record<string, boolean | number> {
+  return {
+    "auto-dns": s.autoDns,
+    "auto-gateway": s.autoGateway,
+    "auto-routes": s.autoRoutes,
+    ...(s.tableId !== undefined ? { "auto-route-table-id": s.tableId } : {}),
+    ...(s.metric !== undefined ? { "auto-route-metric": s.metric } : {}),
+  };
+}
+
 export function dynamicAddressing(iface: Interface | undefined): DynamicAddressing {
   const out: DynamicAddressing = {};
   if (!iface || iface.state === "absent") return out;

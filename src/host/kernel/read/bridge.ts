@@ -10,8 +10,10 @@
  * rounded rather than truncated so that 1499 still reads as 15.
  */
 import type { BridgeVlanEntry, IpLink } from "./ipjson.ts";
-import type { Bridge, BridgeOptions, BridgePort, BridgePortVlan, TrunkTag } from "../../../state/schema/index.ts";
+import type { Bridge, BridgeOptions, BridgePort, BridgePortVlan } from "../../../state/schema/index.ts";
 import { byName, numberOf, stringOf, vlanProtocolOf } from "./values.ts";
+import { portVlanOf } from "../../../state/plan/bridge.ts";
+import type { VlanEntry } from "../../../state/plan/operations.ts";
 
 const seconds = (centiseconds: number | undefined) => (centiseconds === undefined ? undefined : Math.round(centiseconds / 100));
 
@@ -58,16 +60,9 @@ export function bridgeOptions(data: Record<string, unknown>): BridgeOptions {
   return options;
 }
 
-interface VlanRange {
-  min: number;
-  max: number;
-  pvid: boolean;
-  untagged: boolean;
-}
-
 /** Joins consecutive VLAN ids with the same flags into ranges (iproute2 6.1 prints one entry per id). */
-export function vlanRanges(entries: readonly BridgeVlanEntry[]): VlanRange[] {
-  const ranges: VlanRange[] = [];
+export function vlanRanges(entries: readonly BridgeVlanEntry[]): VlanEntry[] {
+  const ranges: VlanEntry[] = [];
   const sorted = [...entries].sort((a, b) => a.vlan - b.vlan);
   for (const entry of sorted) {
     const flags = entry.flags ?? [];
@@ -81,36 +76,9 @@ export function vlanRanges(entries: readonly BridgeVlanEntry[]): VlanRange[] {
   return ranges;
 }
 
-/**
- * A port's VLAN configuration as nmstate derives it: a single PVID+untagged
- * VLAN is an access port; otherwise a trunk whose PVID+untagged VLAN is the
- * native `tag`. VLAN 1 (the kernel's default PVID) is not reported. Returns
- * undefined for a port with only the default.
- */
+/** A port's VLAN configuration in nmstate's form; undefined for a port with only the default VLAN 1. */
 export function portVlan(entries: readonly BridgeVlanEntry[]): BridgePortVlan | undefined {
-  const ranges = vlanRanges(entries);
-  const access = ranges.length === 1 && ranges[0]!.pvid && ranges[0]!.untagged;
-  let tag: number | undefined;
-  let native = false;
-  const trunkTags: TrunkTag[] = [];
-  for (const r of ranges) {
-    if (r.min === 1 && r.max === 1) continue;
-    if (access) tag = r.min;
-    else if (r.pvid && r.untagged) {
-      tag = r.max;
-      native = true;
-    } else if (r.min === r.max) trunkTags.push({ id: r.min });
-    else trunkTags.push({ "id-range": { min: r.min, max: r.max } });
-  }
-  if (trunkTags.length === 0) {
-    if (tag === undefined) return undefined;
-    return { mode: "access", tag, "trunk-tags": [] };
-  }
-  const vlan: BridgePortVlan = { mode: "trunk" };
-  if (tag !== undefined) vlan.tag = tag;
-  vlan["enable-native"] = native;
-  vlan["trunk-tags"] = trunkTags;
-  return vlan;
+  return portVlanOf(vlanRanges(entries));
 }
 
 export function bridgePort(port: IpLink, vlans: readonly BridgeVlanEntry[] | undefined): BridgePort {

@@ -15,8 +15,7 @@ import { NodenetError } from "../errors.ts";
 import { installCrds, parseManifests } from "../cluster/kube/apply.ts";
 import { createKube, loadKubeConfig } from "../cluster/kube/config.ts";
 import { ensureBinaries } from "./controlplane/binaries.ts";
-import type { Component } from "./controlplane/components.ts";
-import { startComponent, startControlPlane, stopControlPlane, type ControlPlane } from "./controlplane/controlplane.ts";
+import { startControlPlane, stopControlPlane, type ControlPlane } from "./controlplane/controlplane.ts";
 import { isRunning } from "./controlplane/process.ts";
 import { apiServerReady } from "./controlplane/ready.ts";
 import { CONTROL_PLANE_ADDRESS, checkNodesSupported, describeNodes, startNodes, stopNodes } from "./nodes.ts";
@@ -144,21 +143,6 @@ export async function labDown(name: string, options: { progress?: (m: string) =>
     lock.release();
     removeLabFiles(name, root);
   }
-}
-
-/**
- * Starts kwok (simulated kubelets for Nodes annotated `kwok.x-k8s.io/node:
- * fake`) on a running lab, if it is not running yet. Issue 7's drain tests
- * need pods that really sit on nodes.
- */
-export async function ensureKwok(name: string, root = labRoot()): Promise<void> {
-  const state = readLabState(name, root);
-  if (!state?.controlPlane) throw new NodenetError("invalid-input", `lab "${name}" is not running`);
-  const cp = state.controlPlane;
-  if (cp.processes.some((p) => p.name === "kwok" && isRunning(p))) return;
-  await startComponent(cp, "kwok" satisfies Component, {
-    onChange: (updated) => writeLabState({ ...state, controlPlane: updated }),
-  });
 }
 
 export interface LabStatus {

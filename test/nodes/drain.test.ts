@@ -18,7 +18,6 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { Enactment } from "../../src/cluster/api/enactment.ts";
-import { currentPhase } from "../../src/cluster/handler/enactment-conditions.ts";
 import { DRAIN_MARKER } from "../../src/cluster/handler/drain-pods.ts";
 import { Informer } from "../../src/cluster/kube/informer.ts";
 import { isNodeReady, nodeSource, NodeSchema, type Node } from "../../src/cluster/kube/nodes.ts";

@@ -99,7 +99,7 @@ async function prepare(options: StartOptions): Promise<ControlPlane> {
   const admin = await issueClientCert(pki, "admin", "nodenet-admin", ["system:masters"]);
   const cm = await issueClientCert(pki, "kube-controller-manager", "system:kube-controller-manager");
   const scheduler = await issueClientCert(pki, "kube-scheduler", "system:kube-scheduler");
-  // kwok plays every simulated kubelet; the lab keeps it simple and trusted.
+  // kwok (started only on request; lab nodes have their own agents) is simple and trusted.
   const kwok = await issueClientCert(pki, "kwok", "nodenet-kwok", ["system:masters"]);
   const [etcdClient = 0, etcdPeer = 0, apiServer = 0] = await freePorts(3);
   const server = `https://127.0.0.1:${apiServer}`;

@@ -12,8 +12,9 @@ import { formatIssue, formatPath } from "./issues.ts";
 import { loadDesired } from "./load.ts";
 import type { NetworkState } from "./schema/state.ts";
 import { validate } from "./validate/index.ts";
+import { CONFORMANCE } from "../../test/helpers/conformance.ts";
 
-const SHARED = new URL("../../../shared/conformance/", import.meta.url).pathname;
+const SHARED = CONFORMANCE;
 const NMSTATE = join(SHARED, "nmstate/examples");
 const KNMSTATE = join(SHARED, "kubernetes-nmstate/examples");
 

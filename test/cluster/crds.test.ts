@@ -12,8 +12,9 @@ import { kubeTime, setConditions } from "../../src/cluster/kube/conditions.ts";
 import { enactmentClient, nodeStateClient, policyClient } from "../../src/cluster/kube/resources.ts";
 import { patchStatus } from "../../src/cluster/kube/status.ts";
 import { kubectl, suiteKube, unique } from "./helpers.ts";
+import { CONFORMANCE } from "../helpers/conformance.ts";
 
-const EXAMPLES = new URL("../../../shared/conformance/kubernetes-nmstate/examples/", import.meta.url).pathname;
+const EXAMPLES = `${CONFORMANCE}kubernetes-nmstate/examples/`;
 
 interface Example {
   file: string;

@@ -13,8 +13,9 @@ import { CRD_DIR, renderCrdFiles } from "./generate.ts";
 import { PolicySchema } from "./policy.ts";
 import { ENACTMENT, NODE_STATE, POLICY } from "./resources.ts";
 import { structuralProblems, type JsonSchema } from "./structural.ts";
+import { CONFORMANCE } from "../../../test/helpers/conformance.ts";
 
-const UPSTREAM = new URL("../../../../shared/conformance/kubernetes-nmstate/", import.meta.url).pathname;
+const UPSTREAM = `${CONFORMANCE}kubernetes-nmstate/`;
 
 test("deploy/crds is what `npm run gen:crds` renders (run it after changing src/cluster/api)", () => {
   const rendered = renderCrdFiles();

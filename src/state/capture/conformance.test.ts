@@ -32,8 +32,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
 import { CaptureError, evaluateCaptures, renderPolicy } from "./index.ts";
+import { CONFORMANCE } from "../../../test/helpers/conformance.ts";
 
-const FIXTURES = new URL("../../../../shared/conformance/nmstate/examples/policy/", import.meta.url);
+const FIXTURES = new URL(`file://${CONFORMANCE}nmstate/examples/policy/`);
 
 const COMPARED_AFTER_GEN_DIFF = new Set([
   "all-ethernet-up",

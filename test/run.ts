@@ -73,6 +73,10 @@ export async function runFiles(name: string, files: string[], concurrency: numbe
 
 async function main() {
   const args = process.argv.slice(2);
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(`usage: node test/run.ts [SUITE…] | --files FILE…\nsuites (default: all but the ones marked *): ${SUITES.map((s) => (s.default ? s.name : `${s.name}*`)).join(", ")}`);
+    return;
+  }
   const runId = process.env.NODENET_TEST_RUN ?? `${process.pid.toString(36)}${randomBytes(2).toString("hex")}`;
   process.env.NODENET_TEST_RUN = runId;
   const started = Date.now();

@@ -27,7 +27,7 @@ fi
 node_modules/node/bin/node -e 'if (+process.versions.node.split(".")[0] < 24) { console.error("Node 24 expected, got " + process.version); process.exit(1) }'
 
 if [ "${1:-}" != "--no-control-plane" ]; then
-  step "Kubernetes control plane (kube-apiserver, controller-manager, scheduler, etcd, kwok)"
+  step "Kubernetes control plane (kube-apiserver, controller-manager, scheduler, etcd)"
   scripts/control-plane/build.sh >/dev/null
 fi
 step "ready"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Build the control-plane binaries nodenet's cluster tests run against:
-#   kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok
+#   kube-apiserver, kube-controller-manager, kube-scheduler, etcd
 # from Go modules (Go module proxy), at the versions pinned in versions.env.
 #
 # Output: binaries in a version-keyed cache outside the repo,
-#   ${NODENET_CACHE:-$HOME/.cache/nodenet}/control-plane/k8s-<v>-etcd-<v>-kwok-<v>/bin/
+#   ${NODENET_CACHE:-$HOME/.cache/nodenet}/control-plane/k8s-<v>-etcd-<v>/bin/
 # The bin dir is printed as the LAST line of stdout; all progress goes to stderr:
 #   bin=$(scripts/control-plane/build.sh)
 #
@@ -15,7 +15,7 @@
 #
 # Environment:
 #   NODENET_CACHE            cache root (default $HOME/.cache/nodenet)
-#   K8S_VERSION, ETCD_VERSION, KWOK_VERSION   override versions.env
+#   K8S_VERSION, ETCD_VERSION   override versions.env
 #   GO                       go binary (default: `go` on PATH, else /usr/local/go/bin/go)
 #   GOMODCACHE, GOCACHE, GOPROXY   honoured as usual; by default Go's own
 #                            module cache and build cache are used (shared with
@@ -25,18 +25,17 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # Environment wins over versions.env.
-_env_k8s=${K8S_VERSION:-} _env_etcd=${ETCD_VERSION:-} _env_kwok=${KWOK_VERSION:-}
+_env_k8s=${K8S_VERSION:-} _env_etcd=${ETCD_VERSION:-}
 # shellcheck source=versions.env disable=SC1091
 . "$here/versions.env"
 K8S_VERSION=${_env_k8s:-$K8S_VERSION}
 ETCD_VERSION=${_env_etcd:-$ETCD_VERSION}
-KWOK_VERSION=${_env_kwok:-$KWOK_VERSION}
 
 cache_root=${NODENET_CACHE:-$HOME/.cache/nodenet}/control-plane
-key="k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}-kwok-${KWOK_VERSION}"
+key="k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}"
 dir="$cache_root/$key"
 bin="$dir/bin"
-binaries=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
+binaries=(kube-apiserver kube-controller-manager kube-scheduler etcd)
 
 all_present() {
   local b
@@ -139,16 +138,27 @@ build_step() {
   log "built $name in $((SECONDS - t0))s (total $((SECONDS - start_all))s): $v"
 }
 
+# module_info MODULE@VERSION: download the module; print `go mod download -json`'s answer.
+module_info() {
+  local info
+  info=$("$GO" mod download -json "$1") || die "cannot download $1: $info"
+  printf '%s\n' "$info"
+}
+
+# info_file INFO FIELD: the file path in FIELD ("GoMod", "Info") of module_info's answer.
+info_file() {
+  printf '%s\n' "$1" | sed -n "s/^[[:space:]]*\"$2\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p"
+}
+
 # ---------------------------------------------------------------- kubernetes
 k8s_mod_dir="$dir/work/kubernetes"
 staging_version="v0.${K8S_VERSION#v1.}"   # v1.37.1 -> v0.37.1
 
 prepare_kubernetes() {
-  local gomod info
+  local info gomod
   log "resolving k8s.io/kubernetes@$K8S_VERSION"
-  info=$("$GO" mod download -json "k8s.io/kubernetes@$K8S_VERSION") \
-    || die "cannot download k8s.io/kubernetes@$K8S_VERSION: $info"
-  gomod=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
+  info=$(module_info "k8s.io/kubernetes@$K8S_VERSION")
+  gomod=$(info_file "$info" GoMod)
   [[ -f "$gomod" ]] || die "no go.mod for k8s.io/kubernetes@$K8S_VERSION"
   # Staging modules: k8s.io/* required at the placeholder version v0.0.0.
   local staging
@@ -160,7 +170,7 @@ prepare_kubernetes() {
 
   # Build-date for version info: the module's publication time (reproducible).
   local infofile
-  infofile=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Info": "\(.*\)",\{0,1\}$/\1/p')
+  infofile=$(info_file "$info" Info)
   k8s_build_date=$(sed -n 's/.*"Time":"\([^"]*\)".*/\1/p' "$infofile" 2>/dev/null || true)
   [[ -n "$k8s_build_date" ]] || k8s_build_date=1970-01-01T00:00:00Z
 
@@ -229,9 +239,8 @@ etcd_mod_dir="$dir/work/etcd"
 prepare_etcd() {
   local info gomod
   log "resolving go.etcd.io/etcd/server/v3@$ETCD_VERSION"
-  info=$("$GO" mod download -json "go.etcd.io/etcd/server/v3@$ETCD_VERSION") \
-    || die "cannot download go.etcd.io/etcd/server/v3@$ETCD_VERSION: $info"
-  gomod=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
+  info=$(module_info "go.etcd.io/etcd/server/v3@$ETCD_VERSION")
+  gomod=$(info_file "$info" GoMod)
   [[ -f "$gomod" ]] || die "no go.mod for go.etcd.io/etcd/server/v3@$ETCD_VERSION"
   # Sibling modules that etcd's own repo replaces with ../ paths: pin them to
   # the same release (a replace in a dependency's go.mod does not apply to us).
@@ -273,14 +282,6 @@ build_etcd() {
     "$GO" build -trimpath -ldflags "-s -w" -o "$tmp_out/etcd" ./cmd/etcd)
 }
 
-# ---------------------------------------------------------------- kwok
-# kwok's module has no replace directives, so its own main package builds
-# directly by module path (`go install pkg@version` ignores any go.mod here).
-build_kwok() {
-  (cd "$tmp_out" && GOBIN="$tmp_out" GOFLAGS="-buildvcs=false" \
-    "$GO" install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION")
-}
-
 # ---------------------------------------------------------------- go
 need_k8s=0
 for b in kube-apiserver kube-controller-manager kube-scheduler; do
@@ -296,7 +297,6 @@ if [[ ! -x "$bin/etcd" ]]; then
   prepare_etcd
   build_step etcd "$ETCD_VERSION" build_etcd
 fi
-build_step kwok "$KWOK_VERSION" build_kwok
 
 all_present || die "some binaries are missing in $bin"
 log "control plane ready in $((SECONDS - start_all))s: $bin"

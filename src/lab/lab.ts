@@ -38,7 +38,7 @@ export interface LabUpResult {
 }
 
 const BUILD_NOTICE =
-  "building the control plane from Go modules (first run only: kube-apiserver, controller-manager, scheduler, etcd and kwok take about 8–15 minutes on 2 cores; later runs reuse the cache)";
+  "building the control plane from Go modules (first run only: kube-apiserver, controller-manager, scheduler and etcd take about 7–12 minutes on 2 cores; later runs reuse the cache)";
 
 export function readCrdManifests(dir = CRD_DIR): KubernetesObject[] {
   return readdirSync(dir)

@@ -12,7 +12,7 @@ import { labRoot } from "../../src/lab/state.ts";
 import { eventually, run, unique } from "./helpers.ts";
 
 const BIN = new URL("../../bin/nodenet", import.meta.url).pathname;
-const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"];
+const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"];
 
 /** PIDs of control-plane processes with an argument under `dir`. */
 function processesUnder(dir: string): number[] {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 
 const BUILD_SCRIPT = new URL("../../../scripts/control-plane/build.sh", import.meta.url).pathname;
 
-export const BINARY_NAMES = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"] as const;
+export const BINARY_NAMES = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
 export type BinaryName = (typeof BINARY_NAMES)[number];
 
 export interface Binaries {

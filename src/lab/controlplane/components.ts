@@ -1,11 +1,11 @@
 /**
  * Command lines of the control-plane components. Every listener is on
- * 127.0.0.1; the controller-manager, scheduler and kwok open no port at all.
+ * 127.0.0.1; the controller-manager and scheduler open no port at all.
  */
 import { join } from "node:path";
 import type { ControlPlane } from "./types.ts";
 
-export const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"] as const;
+export const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 /**
@@ -82,70 +82,5 @@ export function componentArgs(cp: ControlPlane, component: Component): string[] 
       ];
     case "kube-scheduler":
       return [`--kubeconfig=${kubeconfigs.scheduler}`, "--leader-elect=false", "--secure-port=0"];
-    case "kwok":
-      return [
-        `--kubeconfig=${kubeconfigs.kwok}`,
-        `--config=${join(cp.dir, "kwok-stages.yaml")}`,
-        // Only Nodes that ask for it: lab nodes run a real handler and renew their own Lease.
-        "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-        "--node-lease-duration-seconds=40",
-      ];
   }
 }
-
-/**
- * kwok has no built-in stages. These make annotated Nodes Ready, pods bound
- * to them Running, and deleted pods go away (there is no kubelet to confirm
- * a graceful delete).
- */
-export const KWOK_STAGES = `apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata: {name: node-ready}
-spec:
-  resourceRef: {apiGroup: v1, kind: Node}
-  selector:
-    matchExpressions:
-    - {key: '.status.phase', operator: NotIn, values: [Running]}
-  next:
-    statusTemplate: |
-      phase: Running
-      conditions:
-      - type: Ready
-        status: "True"
-        reason: KwokSimulated
-        message: simulated by kwok
-        lastHeartbeatTime: {{ Now | Quote }}
-        lastTransitionTime: {{ Now | Quote }}
-      allocatable: {cpu: "16", memory: 32Gi, pods: "110"}
-      capacity: {cpu: "16", memory: 32Gi, pods: "110"}
----
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata: {name: pod-running}
-spec:
-  resourceRef: {apiGroup: v1, kind: Pod}
-  selector:
-    matchExpressions:
-    - {key: '.metadata.deletionTimestamp', operator: DoesNotExist}
-    - {key: '.status.phase', operator: In, values: [Pending]}
-  next:
-    statusTemplate: |
-      phase: Running
-      startTime: {{ Now | Quote }}
-      conditions:
-      - type: Ready
-        status: "True"
-        lastTransitionTime: {{ Now | Quote }}
----
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata: {name: pod-delete}
-spec:
-  resourceRef: {apiGroup: v1, kind: Pod}
-  selector:
-    matchExpressions:
-    - {key: '.metadata.deletionTimestamp', operator: Exists}
-  next:
-    finalizers: {empty: true}
-    delete: true
-`;

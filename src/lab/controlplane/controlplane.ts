@@ -1,6 +1,6 @@
 /**
  * Starts and stops a Kubernetes control plane (etcd, kube-apiserver,
- * kube-controller-manager, kube-scheduler; kwok on request) on 127.0.0.1.
+ * kube-controller-manager, kube-scheduler) on 127.0.0.1.
  *
  * Guarantees:
  * - every process is recorded (`onChange`) right after it is spawned, before
@@ -10,10 +10,10 @@
  * - `startControlPlane` fails with the component's last log lines, after
  *   stopping whatever it had started.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Binaries } from "./binaries.ts";
-import { COMPONENTS, componentArgs, KWOK_STAGES, type Component } from "./components.ts";
+import { COMPONENTS, componentArgs, type Component } from "./components.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { createPki, issueClientCert } from "./pki.ts";
 import { freePorts } from "./ports.ts";
@@ -31,7 +31,7 @@ export interface StartOptions {
   /** How long a node may miss heartbeats before it is NotReady (default 10 s). */
   nodeMonitorGracePeriodSeconds?: number;
   /** Components after the API server; default controller-manager and scheduler. */
-  components?: readonly ("kube-controller-manager" | "kube-scheduler" | "kwok")[];
+  components?: readonly ("kube-controller-manager" | "kube-scheduler")[];
   /** Called whenever the record changes (persist it). */
   onChange?: (cp: ControlPlane) => void;
   progress?: (message: string) => void;
@@ -99,13 +99,10 @@ async function prepare(options: StartOptions): Promise<ControlPlane> {
   const admin = await issueClientCert(pki, "admin", "nodenet-admin", ["system:masters"]);
   const cm = await issueClientCert(pki, "kube-controller-manager", "system:kube-controller-manager");
   const scheduler = await issueClientCert(pki, "kube-scheduler", "system:kube-scheduler");
-  // kwok (started only on request; lab nodes have their own agents) is simple and trusted.
-  const kwok = await issueClientCert(pki, "kwok", "nodenet-kwok", ["system:masters"]);
   const [etcdClient = 0, etcdPeer = 0, apiServer = 0] = await freePorts(3);
   const server = `https://127.0.0.1:${apiServer}`;
   const kubeconfig = (file: string, user: string, credentials: typeof admin) =>
     writeKubeconfig(join(dir, file), { clusterName: `nodenet-${name}`, server, caCert: pki.caCert, user, credentials });
-  writeFileSync(join(dir, "kwok-stages.yaml"), KWOK_STAGES);
   return {
     name,
     dir,
@@ -118,7 +115,6 @@ async function prepare(options: StartOptions): Promise<ControlPlane> {
       admin: kubeconfig("admin.kubeconfig", "nodenet-admin", admin),
       controllerManager: kubeconfig("kube-controller-manager.kubeconfig", "system:kube-controller-manager", cm),
       scheduler: kubeconfig("kube-scheduler.kubeconfig", "system:kube-scheduler", scheduler),
-      kwok: kubeconfig("kwok.kubeconfig", "nodenet-kwok", kwok),
     },
     extraSans: [...(options.extraSans ?? [])],
     nodeMonitorGracePeriodSeconds: options.nodeMonitorGracePeriodSeconds ?? 10,
@@ -135,7 +131,6 @@ async function repick(cp: ControlPlane): Promise<void> {
     ["admin", "nodenet-admin", cp.admin],
     ["controllerManager", "system:kube-controller-manager", { cert: join(cp.pki.dir, "kube-controller-manager.crt"), key: join(cp.pki.dir, "kube-controller-manager.key") }],
     ["scheduler", "system:kube-scheduler", { cert: join(cp.pki.dir, "kube-scheduler.crt"), key: join(cp.pki.dir, "kube-scheduler.key") }],
-    ["kwok", "nodenet-kwok", { cert: join(cp.pki.dir, "kwok.crt"), key: join(cp.pki.dir, "kwok.key") }],
   ] as const) {
     writeKubeconfig(cp.kubeconfigs[key], { clusterName: `nodenet-${cp.name}`, server: cp.server, caCert: cp.pki.caCert, user, credentials });
   }

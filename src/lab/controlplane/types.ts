@@ -18,7 +18,7 @@ export interface ControlPlane {
   server: string;
   pki: Pki;
   admin: ClientCert;
-  kubeconfigs: { admin: string; controllerManager: string; scheduler: string; kwok: string };
+  kubeconfigs: { admin: string; controllerManager: string; scheduler: string };
   /** Extra names in the serving certificate (the lab's simulated-network address). */
   extraSans: string[];
   nodeMonitorGracePeriodSeconds: number;

@@ -4,8 +4,8 @@
  * they are never copied into the repository.
  *
  * Looked for, in order: $NODENET_CONFORMANCE; `shared/conformance` beside the
- * checkout (the usual layout); /work/shared/conformance (a clone made
- * elsewhere on the same machine). Missing inputs fail the test file loudly.
+ * checkout (the usual layout). Missing inputs fail the test file loudly,
+ * naming where they were looked for.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { join } from "node:path";
 const REPO = new URL("../..", import.meta.url).pathname;
 
 function find(): string {
-  const candidates = [process.env.NODENET_CONFORMANCE, join(REPO, "../shared/conformance"), "/work/shared/conformance"].filter((c): c is string => Boolean(c));
+  const candidates = [process.env.NODENET_CONFORMANCE, join(REPO, "../shared/conformance")].filter((c): c is string => Boolean(c));
   const found = candidates.find((dir) => existsSync(join(dir, "nmstate")) && existsSync(join(dir, "kubernetes-nmstate")));
   if (!found) throw new Error(`the conformance inputs are not at ${candidates.join(" nor ")}: set NODENET_CONFORMANCE to the shared/conformance directory`);
   return found;

@@ -8,7 +8,7 @@
  * read with the budget's name, an eviction once the budget allows it.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -18,8 +18,7 @@ import { kubeDrainApi } from "../../src/cluster/handler/drain-kube.ts";
 import { DRAIN_MARKER } from "../../src/cluster/handler/drain-pods.ts";
 import { drainNode, uncordonNode } from "../../src/cluster/handler/drain.ts";
 import { NodenetError } from "../../src/errors.ts";
-import { renderKubeconfig } from "../../src/lab/controlplane/kubeconfig.ts";
-import { eventually, kubectl, suiteKube, unique } from "./helpers.ts";
+import { eventually, handlerTokenKubeconfig, kubectl, suiteKube, unique } from "./helpers.ts";
 
 const DEPLOY = new URL("../../deploy/", import.meta.url).pathname;
 
@@ -32,20 +31,6 @@ describe("drain permissions: a handler cordons its own node and no other", () =>
   let handler = "";
   let unbound = "";
 
-  /** A kubeconfig for a nodenet-handler token (bound to `node`, or to nothing). */
-  async function tokenKubeconfig(file: string, node?: string): Promise<string> {
-    const uid = node ? (await admin.core.readNode({ name: node })).metadata?.uid : undefined;
-    const request = await admin.core.createNamespacedServiceAccountToken({
-      name: "nodenet-handler",
-      namespace: "nodenet",
-      body: { spec: { audiences: [], expirationSeconds: 3600, ...(node ? { boundObjectRef: { apiVersion: "v1", kind: "Node", name: node, ...(uid ? { uid } : {}) } } : {}) } },
-    });
-    const cluster = admin.config.getCurrentCluster()!;
-    const path = join(dir, file);
-    writeFileSync(path, renderKubeconfig({ clusterName: "t", server: cluster.server, caCert: cluster.caFile!, user: "handler", credentials: { token: request.status!.token ?? "" } }));
-    return path;
-  }
-
   // `kubectl cordon` exits 0 even when the API refuses (kubectl 1.3x): patch says no with its exit code.
   const cordon = (node: string, on = true) => ["patch", "node", node, "-p", JSON.stringify({ spec: { unschedulable: on ? true : null } })];
 
@@ -56,8 +41,8 @@ describe("drain permissions: a handler cordons its own node and no other", () =>
     }
     for (const name of [mine, other]) await admin.core.createNode({ body: { metadata: { name, labels: { "nodenet.io/test": "drain" } } } });
     await admin.core.createNamespace({ body: { metadata: { name: namespace } } });
-    handler = await tokenKubeconfig("handler.kubeconfig", mine);
-    unbound = await tokenKubeconfig("unbound.kubeconfig");
+    handler = await handlerTokenKubeconfig(admin, dir, "handler.kubeconfig", mine);
+    unbound = await handlerTokenKubeconfig(admin, dir, "unbound.kubeconfig");
     // The policy takes effect once the API server has loaded it (and its binding); a dry run asks without cordoning.
     await eventually("the ValidatingAdmissionPolicy to refuse a foreign cordon", 30_000, async () => {
       const r = await kubectl([...cordon(other), "--dry-run=server"], { kubeconfig: handler });

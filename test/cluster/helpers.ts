@@ -1,8 +1,11 @@
 /** Shared by the cluster tests: the suite's lab, kubectl, unique names, and private control planes. */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before } from "node:test";
 import { connect, type Kube } from "../../src/cluster/kube/config.ts";
+import { renderKubeconfig } from "../../src/lab/controlplane/kubeconfig.ts";
 import { labDown, labUp } from "../../src/lab/lab.ts";
 import type { LabState } from "../../src/lab/state.ts";
 
@@ -80,4 +83,22 @@ export async function eventually<T>(what: string, timeoutMs: number, check: () =
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
     await sleep(100);
   }
+}
+
+/**
+ * A kubeconfig (written into `dir`) for a nodenet-handler service-account
+ * token bound to `node` — the API server then adds the node-name claim —
+ * or bound to nothing.
+ */
+export async function handlerTokenKubeconfig(admin: Kube, dir: string, file: string, node?: string): Promise<string> {
+  const uid = node ? (await admin.core.readNode({ name: node })).metadata?.uid : undefined;
+  const request = await admin.core.createNamespacedServiceAccountToken({
+    name: "nodenet-handler",
+    namespace: "nodenet",
+    body: { spec: { audiences: [], expirationSeconds: 3600, ...(node ? { boundObjectRef: { apiVersion: "v1", kind: "Node", name: node, ...(uid ? { uid } : {}) } } : {}) } },
+  });
+  const cluster = admin.config.getCurrentCluster()!;
+  const path = join(dir, file);
+  writeFileSync(path, renderKubeconfig({ clusterName: "t", server: cluster.server, caCert: cluster.caFile!, user: "handler", credentials: { token: request.status!.token ?? "" } }));
+  return path;
 }

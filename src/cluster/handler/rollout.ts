@@ -2,8 +2,8 @@
  * Taking and giving back a policy's rollout slot on the API server, with
  * optimistic concurrency on the policy's status: read, decide (slots.ts),
  * write with the resourceVersion that was read; on 409 Conflict, read again.
- * `unavailableNodeCount` is kept equal to the number of slots, as upstream's
- * tools expect.
+ * `unavailableNodeCount` is kept equal to the number of slots that count, as
+ * upstream's tools expect.
  */
 import type { Policy } from "../api/policy.ts";
 import type { Enactment } from "../api/enactment.ts";
@@ -46,8 +46,8 @@ function holderStates(enactments: readonly Enactment[], generation: number): (no
   };
 }
 
-async function writeSlots(ctx: RolloutContext, policy: Policy, slots: Slot[]): Promise<void> {
-  const status = { ...policy.status, rolloutSlots: slots, unavailableNodeCount: slots.length, lastUnavailableNodeCountUpdate: kubeTime(new Date()) };
+async function writeSlots(ctx: RolloutContext, policy: Policy, slots: Slot[], live: number): Promise<void> {
+  const status = { ...policy.status, rolloutSlots: slots, unavailableNodeCount: live, lastUnavailableNodeCountUpdate: kubeTime(new Date()) };
   await replaceStatus(ctx.policies, { ...policy, status }, { fieldManager: ctx.fieldManager });
 }
 
@@ -62,7 +62,7 @@ export async function takeSlot(ctx: RolloutContext, policyName: string, node: st
     const decision = decideSlot(node, policy.status?.rolloutSlots ?? [], generation, limit, states, new Date());
     if (decision.kind !== "granted") return decision;
     try {
-      await writeSlots(ctx, policy, decision.slots);
+      await writeSlots(ctx, policy, decision.slots, decision.live);
       return decision;
     } catch (error) {
       if (!isConflict(error) || attempt >= 20) throw error;
@@ -80,9 +80,9 @@ export async function releaseSlots(ctx: RolloutContext, policyName: string, node
     const current = policy?.status?.rolloutSlots ?? [];
     if (!policy || !current.some((s) => s.node === node)) return;
     const generation = policy.metadata.generation ?? 1;
-    const slots = releaseSlot(node, current, generation, holderStates(await ctx.enactmentsOf(policyName), generation));
+    const { slots, live } = releaseSlot(node, current, generation, holderStates(await ctx.enactmentsOf(policyName), generation));
     try {
-      await writeSlots(ctx, policy, slots);
+      await writeSlots(ctx, policy, slots, live);
       return;
     } catch (error) {
       if (!isConflict(error) || attempt >= 20) throw error;

@@ -48,5 +48,13 @@ test("slots are never leaked: finished, vanished and older-generation holders fr
     assert.equal(decideSlot("n2", [slot("n1")], 1, 1, states({ n1: holder }), now).kind, "granted", holder);
   }
   assert.equal(decideSlot("n2", [slot("n1", 1)], 2, 1, states({ n1: "failing" }), now).kind, "granted", "a new generation starts afresh");
-  assert.deepEqual(releaseSlot("n1", [slot("n1"), slot("n2")], 1, states({ n1: "available", n2: "progressing" })), [slot("n2")]);
+  assert.deepEqual(releaseSlot("n1", [slot("n1"), slot("n2")], 1, states({ n1: "available", n2: "progressing" })), { slots: [slot("n2")], live: 1 });
+});
+
+test("a node writes back other nodes' slots as read (only its own changes), dropping only older generations'", () => {
+  const others = [slot("n1"), slot("n3", 1), slot("n4", 2)];
+  const granted = decideSlot("n2", others, 2, 2, states({ n1: "available", n4: "progressing" }), now);
+  assert.equal(granted.kind, "granted");
+  assert.deepEqual(granted.kind === "granted" ? granted.slots.map((s) => `${s.node}@${s.generation}`) : [], ["n4@2", "n2@2"]);
+  assert.deepEqual(releaseSlot("n2", [slot("n1", 2), slot("n2", 2)], 2, states({ n1: "available" })), { slots: [slot("n1", 2)], live: 0 }, "a finished holder's slot stays (not counted)");
 });

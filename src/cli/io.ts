@@ -36,4 +36,20 @@ export function positiveSeconds(flag: string) {
   };
 }
 
+/**
+ * A reader that goes away (`nodenet show | head -1`) must not crash nodenet
+ * with an EPIPE stack trace. Output to a closed pipe is dropped and the
+ * command runs to its end: an apply whose log nobody reads still finishes its
+ * transaction (commit or roll back) instead of leaving it to the watchdog,
+ * and the exit status is the command's own, like tools that finish their work
+ * rather than die of SIGPIPE.
+ */
+export function dropOutputToClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+    });
+  }
+}
+
 export { globMatcher } from "../state/glob.ts";

@@ -13,6 +13,7 @@ import { registerPolicy } from "./commands/policy.ts";
 import { registerRollout } from "./commands/rollout.ts";
 import { registerShow } from "./commands/show.ts";
 import { registerValidate } from "./commands/validate.ts";
+import { dropOutputToClosedPipes } from "./io.ts";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -46,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`nodenet needs Node.js 24 or newer (this is ${process.version}); run it through 'npx nodenet' in the project\n`);
     return 1;
   }
+  dropOutputToClosedPipes();
   try {
     await buildProgram().parseAsync(argv);
     // Commands that report through the exit status (rollout status, lab exec) set it themselves.

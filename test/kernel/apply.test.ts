@@ -10,6 +10,7 @@ import { describe, test } from "node:test";
 import { nodenet, stateFiles } from "../helpers/cli.ts";
 import { TestNetns } from "../helpers/netns.ts";
 import { hostWithGateway } from "../helpers/topology.ts";
+import { kernelSnapshot } from "../helpers/snapshot.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -17,17 +18,6 @@ async function show(ns: TestNetns): Promise<string> {
   const result = await nodenet(["show", "--netns", ns.name]);
   assert.equal(result.code, 0, result.stderr);
   return result.stdout;
-}
-
-/** Everything the kernel reports about the namespace, via iproute2 only. */
-async function kernelSnapshot(ns: TestNetns): Promise<string> {
-  const [links, addrs, routes4, routes6] = await Promise.all([
-    ns.ip(["-br", "link"]),
-    ns.ip(["-br", "addr"]),
-    ns.ip(["route", "show", "table", "all"]),
-    ns.ip(["-6", "route", "show", "table", "all"]),
-  ]);
-  return [links.stdout, addrs.stdout, routes4.stdout, routes6.stdout].join("\n");
 }
 
 const BRIDGE_STATE = `

@@ -32,10 +32,44 @@ export function readDocuments(text: string, file: string): ReadResult {
     }
     if (doc.errors.length) continue;
     if (doc.contents === null) continue; // an empty document between `---` separators
-    documents.push({ value: doc.toJS({ maxAliasCount: 1000 }), locate: (path) => locateIn(doc, path, at) });
+    const value = toPlainValue(doc);
+    if ("problem" in value) {
+      issues.push({ ...invalid([], value.problem), source: at(doc.range[0]) });
+      continue;
+    }
+    documents.push({ value: value.value, locate: (path) => locateIn(doc, path, at) });
   }
   if (!Array.isArray(parsed) && !docs.length) issues.push(invalid([], "not a YAML stream"));
   return { documents, issues };
+}
+
+/**
+ * Aliases are expanded with a budget (the yaml library's maxAliasCount counts
+ * every node an alias expands to, so a "billion laughs" stops after a few
+ * thousand nodes), and an alias inside its own anchor — which the library
+ * turns into a cyclic object — is refused before anything walks it.
+ */
+const MAX_ALIAS_COUNT = 1000;
+
+function toPlainValue(doc: Document): { value: unknown } | { problem: string } {
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (error instanceof ReferenceError) return { problem: `YAML aliases: ${error.message} (at most ${MAX_ALIAS_COUNT} alias expansions)` };
+    throw error;
+  }
+  return hasCycle(value, new Set()) ? { problem: "YAML aliases: an alias refers to the node that contains it (a self-referencing anchor cannot be a network state)" } : { value };
+}
+
+function hasCycle(value: unknown, ancestors: Set<object>): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
+  const children = value instanceof Map ? [...value.values()] : Object.values(value);
+  const cyclic = children.some((child) => hasCycle(child, ancestors));
+  ancestors.delete(value);
+  return cyclic;
 }
 
 function locateIn(doc: Document, path: IssuePath, at: (offset: number) => SourceLocation): SourceLocation | undefined {

@@ -11,6 +11,8 @@ export type Envelope =
   | { kind: "policy"; capture: Record<string, string>; desiredState: unknown; path: IssuePath; capturePath: IssuePath };
 
 const POLICY_KIND = "NodeNetworkConfigurationPolicy";
+/** The versions kubernetes-nmstate serves for policies (v1 stored, v1beta1 still served). */
+const POLICY_VERSIONS = ["nmstate.io/v1", "nmstate.io/v1beta1"];
 
 export function openEnvelope(value: unknown): { envelope?: Envelope; issues: Issue[] } {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
@@ -22,6 +24,9 @@ export function openEnvelope(value: unknown): { envelope?: Envelope; issues: Iss
       return {
         issues: [invalid(["kind"], `a ${String(doc.kind)} (${String(doc.apiVersion)}) is not a network state`, `expected nmstate.io ${POLICY_KIND}`)],
       };
+    }
+    if (!POLICY_VERSIONS.includes(doc.apiVersion)) {
+      return { issues: [invalid(["apiVersion"], `unknown API version ${JSON.stringify(doc.apiVersion)} of ${POLICY_KIND}`, `use ${POLICY_VERSIONS.join(" or ")}`)] };
     }
     const spec = (doc.spec ?? {}) as Record<string, unknown>;
     return policyOf(spec, ["spec"]);

@@ -96,6 +96,28 @@ describe("no spec change while the policy is progressing", () => {
   });
 });
 
+describe("maxUnavailable", () => {
+  test("refused, naming the field: not a whole number of nodes or a whole percentage", async () => {
+    for (const value of ["abc", "-10%", "1.5%", "", " 5%", -1]) {
+      const message = await refusal(() => create(unique("mu"), { desiredState: DESIRED, maxUnavailable: value }));
+      assert.match(message, /spec\.maxUnavailable: .*must be a whole number of nodes \(0 or more\) or a whole percentage such as "25%"/, JSON.stringify(value));
+    }
+  });
+
+  test("accepted and stored as given (clamped when used: 0 → 1, over 100% → every matching node)", async () => {
+    for (const value of [0, "0%", "150%", 100000, 1, "25%", "3"]) {
+      const created = await create(unique("mu"), { desiredState: DESIRED, maxUnavailable: value });
+      assert.deepEqual(created.spec?.maxUnavailable, value);
+    }
+  });
+
+  test("an update to an invalid value is refused too", async () => {
+    const name = unique("mu");
+    await create(name, { desiredState: DESIRED, maxUnavailable: 1 });
+    assert.match(await refusal(() => policies.mergePatch(name, { spec: { maxUnavailable: "abc" } })), /spec\.maxUnavailable/);
+  });
+});
+
 describe("upstream's acceptance is not narrowed", () => {
   test("any desiredState object, int or percent maxUnavailable, any capture strings", async () => {
     await create(unique("wide"), { desiredState: { anything: { goes: [1, "two", { three: null }] } }, maxUnavailable: 3, capture: { a: "b" } });

@@ -58,12 +58,13 @@ describe("upstream example policies round-trip", () => {
 describe("printer columns", () => {
   const kube = suiteKube();
 
-  test("kubectl get nncp shows Status and Reason from the True condition", async () => {
+  test("kubectl get nncp shows Status and Reason from the True condition, then nodenet's Max Unavailable", async () => {
     const policies = policyClient(kube);
     const name = unique("columns");
-    await policies.create({ metadata: { name }, spec: { desiredState: { interfaces: [] } } });
+    await policies.create({ metadata: { name }, spec: { desiredState: { interfaces: [] }, maxUnavailable: "150%" } });
     after(() => policies.delete(name).then(() => undefined));
     await patchStatus(policies, name, {
+      maxUnavailableNodes: 3,
       conditions: setConditions(undefined, [
         { type: "Available", status: "True", reason: "SuccessfullyConfigured", message: "1/1 nodes successfully configured" },
         { type: "Degraded", status: "False", reason: "SuccessfullyConfigured" },
@@ -74,8 +75,8 @@ describe("printer columns", () => {
     assert.equal(table.code, 0, table.stderr);
     process.stdout.write(`# kubectl get nncp ${name}\n${table.stdout.replace(/^/gm, "# ")}`);
     const [header, row] = table.stdout.trim().split("\n");
-    assert.deepEqual(header?.split(/\s+/), ["NAME", "STATUS", "REASON"]);
-    assert.deepEqual(row?.split(/\s+/), [name, "Available", "SuccessfullyConfigured"]);
+    assert.deepEqual(header?.split(/\s{2,}/), ["NAME", "STATUS", "REASON", "MAX UNAVAILABLE"]);
+    assert.deepEqual(row?.split(/\s+/), [name, "Available", "SuccessfullyConfigured", "3"]);
   });
 
   test("kubectl get nnce shows Status, Status Age and Reason; nns has upstream's (none)", async () => {

@@ -91,6 +91,55 @@ spec:
     assert.equal(most, 1, "never two at once");
   });
 
+  test("maxUnavailable clamped: \"0%\" is one node at a time, \"150%\" every node; both warned at admission and shown in the status; \"abc\" refused naming the field", { timeout: 240_000 }, async (t) => {
+    const l = lab();
+    const progressing = new Set<string>();
+    let most = 0;
+    const informer = new Informer(l.kube.config, resourceSource(l.enactments, { labelSelector: "nmstate.io/policy=mu-clamped" }), (e) => {
+      const node = e.object.metadata.labels?.["nmstate.io/node"] ?? "?";
+      if (e.type !== "deleted" && phaseOf(e.object) === "Progressing") progressing.add(node);
+      else progressing.delete(node);
+      most = Math.max(most, progressing.size);
+    });
+    await informer.start();
+    t.after(() => informer.stop());
+    const policy = (maxUnavailable: string, mtu: number) => `apiVersion: nmstate.io/v1
+kind: NodeNetworkConfigurationPolicy
+metadata: {name: mu-clamped}
+spec:
+  maxUnavailable: ${maxUnavailable}
+  desiredState:
+    interfaces:
+    - {name: br-mu, type: linux-bridge, state: up, mtu: ${mtu}, bridge: {options: {stp: {enabled: false}}}}
+`;
+    const maxColumn = async () => (await l.kubectl(["get", "nncp", "mu-clamped", "-o", "custom-columns=MAX:.status.maxUnavailableNodes", "--no-headers"])).stdout.trim();
+
+    const zero = await l.kubectl(["apply", "-f", "-"], policy('"0%"', 1600));
+    assert.equal(zero.code, 0, zero.stderr);
+    assert.match(zero.stderr, /^Warning: spec\.maxUnavailable: "0%" means fewer than 1 of 3 nodes: raised to 1 \(1 at a time\)$/m);
+    await policyAvailable(l, "mu-clamped", 120_000);
+    assert.equal(most, 1, "0% is one node at a time");
+    assert.equal(await maxColumn(), "1");
+
+    most = 0;
+    const all = await l.kubectl(["apply", "-f", "-"], policy('"150%"', 1700));
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stderr, /^Warning: spec\.maxUnavailable: "150%" is more than the 3 matching nodes: all of them \(3 at a time\)$/m);
+    await eventually("status.maxUnavailableNodes 3", 30_000, async () => ((await maxColumn()) === "3" ? true : undefined));
+    await eventually("every node at MTU 1700", 120_000, async () => {
+      for (const node of ["node-1", "node-2", "node-3"]) if (!(await l.exec(node, ["ip", "link", "show", "br-mu"])).stdout.includes("mtu 1700")) return undefined;
+      return true;
+    });
+    await policyAvailable(l, "mu-clamped", 60_000);
+    t.diagnostic(`150%: at most ${most} nodes progressing at once`);
+
+    const bad = await l.kubectl(["apply", "-f", "-"], policy('"abc"', 1800));
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /spec\.maxUnavailable: .*must be a whole number of nodes \(0 or more\) or a whole percentage such as "25%"/);
+    assert.equal((await l.policies.get("mu-clamped"))?.spec?.maxUnavailable, "150%", "nothing changed");
+    assert.equal((await l.kubectl(["delete", "nncp", "mu-clamped"])).code, 0);
+  });
+
   test("drift: an address deleted by hand is restored within seconds, with an Event", async (t) => {
     const l = lab();
     await policyAvailable(l, "br1-node-1");

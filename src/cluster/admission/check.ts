@@ -22,6 +22,7 @@ import { didYouMean, type Issue, type IssuePath } from "../../state/issues.ts";
 import { loadDesired, type LoadResult, type SourceFile } from "../../state/load.ts";
 import type { NetworkState } from "../../state/schema/state.ts";
 import { validate, type ValidateOptions } from "../../state/validate/index.ts";
+import { maxUnavailableIssues } from "../api/max-unavailable.ts";
 import type { PolicySpec } from "../api/policy.ts";
 import { missingInterfaces } from "../handler/neighbours.ts";
 import { selects } from "../handler/selection.ts";
@@ -204,6 +205,7 @@ export function checkPolicy(policy: PolicyInput, nodes: readonly NodeView[], lim
     empty: policy.spec?.desiredState === undefined,
     usesCapture,
   };
+  findings.add(maxUnavailableIssues(policy.spec?.maxUnavailable, selected.length), []);
   const groups = new Map<string, { state: NodeCurrentState & { readable: true }; nodes: string[] }>();
   for (const node of selected) {
     if (!node.state) result.unreported.push(node.name);

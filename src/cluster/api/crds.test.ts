@@ -56,7 +56,8 @@ for (const [file, resource] of [
     assert.equal(ours.spec.scope, upstream.spec.scope);
     const ourVersions = ours.spec.versions as typeof upstream.spec.versions;
     assert.deepEqual(ourVersions.map((v) => [v.name, v.served, v.storage]), upstream.spec.versions.map((v) => [v.name, v.served, v.storage]));
-    for (const [i, version] of upstream.spec.versions.entries()) assert.deepEqual(ourVersions[i]!.additionalPrinterColumns, version.additionalPrinterColumns);
+    // upstream's columns first, in order; nodenet may add its own after them
+    for (const [i, version] of upstream.spec.versions.entries()) assert.deepEqual((ourVersions[i]!.additionalPrinterColumns ?? []).slice(0, version.additionalPrinterColumns?.length ?? 0), version.additionalPrinterColumns ?? []);
     const ourFields = fieldTypes(openApiSchema(resource));
     for (const [path, type] of fieldTypes(upstream.spec.versions[0]!.schema.openAPIV3Schema)) {
       if (path.startsWith(".metadata")) continue;

@@ -9,7 +9,7 @@ import { z } from "zod";
 export const dateTime = () => z.string().meta({ format: "date-time" });
 
 /** `maxUnavailable: 1` or `"50%"`: x-kubernetes-int-or-string. */
-export const intOrString = () => z.union([z.int(), z.string()]).meta({ "x-kubernetes-int-or-string": true });
+export const intOrString = (extensions: Record<string, unknown> = {}) => z.union([z.int(), z.string()]).meta({ "x-kubernetes-int-or-string": true, ...extensions });
 
 /** An object whose content the API server stores as given (x-kubernetes-preserve-unknown-fields). */
 export const freeformObject = () => z.record(z.string(), z.unknown()).meta({ "x-kubernetes-preserve-unknown-fields": true });

@@ -5,6 +5,7 @@
  * upstream checks in its webhook.
  */
 import { z } from "zod";
+import { MAX_UNAVAILABLE_CEL } from "./max-unavailable.ts";
 import { celRules, conditionList, dateTime, freeformObject, intOrString, resourceShape } from "./meta.ts";
 
 /** A probe nodenet runs by default after applying, before committing. */
@@ -54,7 +55,7 @@ export const PolicySpecSchema = z
       .optional()
       .describe("Capture contains expressions with an associated name than can be referenced at the DesiredState."),
     desiredState: freeformObject().optional().describe("The desired configuration of the policy"),
-    maxUnavailable: intOrString()
+    maxUnavailable: intOrString(celRules(MAX_UNAVAILABLE_CEL))
       .optional()
       .describe('MaxUnavailable specifies percentage or number of machines that can be updating at a time. Default is "50%".'),
     nodeSelector: z
@@ -92,6 +93,10 @@ export const PolicyStatusSchema = z
       .record(z.string(), z.int())
       .optional()
       .describe("UnavailableNodeCountMap represents the total number of potentially unavailable nodes that are processing a NodeNetworkConfigurationPolicy per Generation (Map Key)"),
+    maxUnavailableNodes: z
+      .int()
+      .optional()
+      .describe("nodenet extension: how many of the matching nodes may be applying or failed at once — spec.maxUnavailable as a number of nodes, at least 1 and at most all of them; written by the controller."),
     rolloutSlots: z
       .array(
         z.object({

@@ -49,7 +49,8 @@ export const POLICY = {
   shortNames: ["nncp"],
   versions: [{ name: "v1", storage: true }, { name: "v1beta1", storage: false, deprecated: true }],
   version: "v1",
-  printerColumns: [STATUS_COLUMN, REASON_COLUMN],
+  // upstream's columns, then nodenet's: spec.maxUnavailable as the number of nodes it means
+  printerColumns: [STATUS_COLUMN, REASON_COLUMN, { name: "Max Unavailable", type: "integer", jsonPath: ".status.maxUnavailableNodes", description: "Nodes that may be applying or failed at once (spec.maxUnavailable, clamped to 1..matching nodes)" }],
   schema: PolicySchema,
 } satisfies ResourceType;
 

@@ -26,6 +26,7 @@ function convert(schema: JsonSchema): JsonSchema {
     out.anyOf = [{ type: "integer" }, { type: "string" }];
     out["x-kubernetes-int-or-string"] = true;
     if (schema.description !== undefined) out.description = schema.description;
+    if (schema["x-kubernetes-validations"] !== undefined) out["x-kubernetes-validations"] = schema["x-kubernetes-validations"];
     return sortKeys(out);
   }
   const preserve = schema["x-kubernetes-preserve-unknown-fields"] === true;

@@ -24,6 +24,7 @@ import { enactmentClient, nodeStateClient, policyClient } from "../kube/resource
 import { patchStatus } from "../kube/status.ts";
 
 import { selects } from "../handler/selection.ts";
+import { effectiveMaxUnavailable } from "../api/max-unavailable.ts";
 import { AdmissionWebhook, type WebhookOptions } from "../admission/webhook.ts";
 import { countPolicy, policyConditions, policyVerdict, type NodeFacts } from "./policy-status.ts";
 
@@ -140,9 +141,11 @@ export class Controller {
       const enactments = informers.enactments.list().filter((e) => e.metadata.labels?.["nmstate.io/policy"] === name);
       const verdict = policyVerdict(countPolicy(policy, facts, enactments, selects));
       const conditions = policyConditions(policy.status?.conditions, verdict);
-      if (sameConditions(policy.status?.conditions, conditions)) continue;
+      // Counted as the handlers count (every selected node), so the status shows the limit they apply.
+      const maxUnavailableNodes = effectiveMaxUnavailable(policy.spec?.maxUnavailable, facts.filter((n) => selects(policy.spec?.nodeSelector, n.labels)).length).nodes;
+      if (sameConditions(policy.status?.conditions, conditions) && policy.status?.maxUnavailableNodes === maxUnavailableNodes) continue;
       try {
-        await patchStatus(policyClient(this.options.kube), name, { conditions }, { fieldManager: CONTROLLER_FIELD_MANAGER });
+        await patchStatus(policyClient(this.options.kube), name, { conditions, maxUnavailableNodes }, { fieldManager: CONTROLLER_FIELD_MANAGER });
         this.statusWrites++;
       } catch (error) {
         if (!isNotFound(error)) {

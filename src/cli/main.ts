@@ -13,7 +13,13 @@ import { registerPolicy } from "./commands/policy.ts";
 import { registerRollout } from "./commands/rollout.ts";
 import { registerShow } from "./commands/show.ts";
 import { registerValidate } from "./commands/validate.ts";
-import { dropOutputToClosedPipes } from "./io.ts";
+import { dropOutputToClosedPipes, err } from "./io.ts";
+import { kernelTarget } from "./target.ts";
+import { recoverOrphanedCheckpoint } from "../txn/orphan.ts";
+import { rollbackCheckpoint } from "../txn/transaction.ts";
+
+/** The commands that act on one target: each first rolls back a change whose watchdog is gone (src/txn/orphan.ts). */
+const TARGET_COMMANDS = new Set(["show", "validate", "diff", "apply", "commit", "rollback", "policy"]);
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -22,7 +28,17 @@ export function buildProgram(): Command {
     .description("Declarative, self-healing host networking for Kubernetes nodes — nmstate-compatible.")
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
-    .exitOverride();
+    .exitOverride()
+    .hook("preAction", async (_program, action) => {
+      if (!TARGET_COMMANDS.has(action.name())) return;
+      const backend = kernelTarget(action.opts());
+      try {
+        const outcome = await recoverOrphanedCheckpoint(backend, (checkpoint) => rollbackCheckpoint(backend, checkpoint));
+        if (outcome.action !== "none") err(`nodenet: ${outcome.message}`);
+      } catch (error) {
+        err(`warning: could not recover the change left pending on ${backend.description}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
   registerShow(program);
   registerValidate(program);
   registerDiff(program);

@@ -28,8 +28,18 @@ export interface HostBackend {
   readonly description: string;
   /** The network namespace the target is (probes run there); undefined for this process's own. */
   readonly netns?: string | undefined;
-  /** A directory for checkpoints and dynamic-addressing state that belongs to this target. */
+  /** A directory for dynamic-addressing and resolver state that belongs to this target. */
   readonly stateDir: string;
+  /**
+   * Where the apply lock and the checkpoint live: one per target *identity*
+   * (a namespace re-created under the same name is another target; two names
+   * of one namespace are the same). Often the same as stateDir.
+   */
+  readonly checkpointDir: string;
+  /** The target's identity when the backend was made (src/host/kernel/netns-identity.ts); undefined when it has none to lose. */
+  readonly identity?: string | undefined;
+  /** Why the target this backend was made for is no longer there (deleted, or its name now names another namespace); undefined while it is. */
+  targetGone?(): string | undefined;
   read(scope?: ReadScope): Promise<HostSnapshot>;
   /**
    * Runs operations in order and stops at the first failure, throwing an
@@ -42,7 +52,7 @@ export interface HostBackend {
    * PID. A backend whose host dies with this process (the in-memory one) has
    * none.
    */
-  startWatchdog?(checkpointId: string): number;
+  startWatchdog?(checkpointId: string, options?: { applierPid?: number }): number;
 }
 
 export class ExecuteError extends Error {

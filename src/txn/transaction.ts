@@ -24,8 +24,9 @@ import type { NetworkState } from "../state/schema/state.ts";
 import { validate, type ValidateOptions } from "../state/validate/index.ts";
 import { formatMismatch, verifyState, type Mismatch } from "../state/verify.ts";
 import { newCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.ts";
-import { acquireLock } from "./lock.ts";
+import { lockTarget } from "./lock.ts";
 import { stopWatchdog } from "./watchdog.ts";
+import { processStartTicks } from "../process-alive.ts";
 
 export type ApplyEvent =
   | { type: "validated"; warnings: Issue[] }
@@ -114,20 +115,32 @@ export async function rollbackCheckpoint(backend: HostBackend, checkpoint: Check
   try {
     await restore(backend, checkpoint.revert);
   } catch (error) {
+    const gone = backend.targetGone?.();
+    if (gone) {
+      // Nothing is left to restore; a kept checkpoint would only block the next namespace of that name.
+      removeCheckpoint(backend.checkpointDir, checkpoint.id);
+      if (!options.fromWatchdog) stopWatchdog(checkpoint.watchdogPid, checkpoint.id);
+      throw new NodenetError("backend-failed", `${gone} while the change was in progress; nothing is left to roll back`, { cause: error });
+    }
     throw new NodenetError(
       "rollback-failed",
       `ROLLBACK FAILED on ${backend.description}: ${error instanceof Error ? error.message : String(error)}; the checkpoint is kept — run 'nodenet rollback${backend.netns ? ` --netns ${backend.netns}` : ""}' to retry`,
       { cause: error },
     );
   }
-  removeCheckpoint(backend.stateDir, checkpoint.id);
+  removeCheckpoint(backend.checkpointDir, checkpoint.id);
   if (!options.fromWatchdog) stopWatchdog(checkpoint.watchdogPid, checkpoint.id);
 }
 
 export async function commitCheckpoint(backend: HostBackend): Promise<Checkpoint> {
-  const checkpoint = readCheckpoint(backend.stateDir);
+  const checkpoint = readCheckpoint(backend.checkpointDir);
   if (!checkpoint) throw new NodenetError("invalid-input", `no change is pending on ${backend.description}`);
-  removeCheckpoint(backend.stateDir, checkpoint.id);
+  try {
+    removeCheckpoint(backend.checkpointDir, checkpoint.id);
+  } catch (error) {
+    const when = checkpoint.deadline ? `; it is still rolled back at ${new Date(checkpoint.deadline).toISOString()}` : "";
+    throw new NodenetError((error as NodenetError).kind ?? "backend-failed", `not committed: ${(error as Error).message}${when}`, { cause: error });
+  }
   stopWatchdog(checkpoint.watchdogPid, checkpoint.id);
   return checkpoint;
 }
@@ -139,9 +152,9 @@ function pendingError(backend: HostBackend, checkpoint: Checkpoint): NodenetErro
 
 export async function applyState(backend: HostBackend, desired: NetworkState, options: ApplyOptions = {}): Promise<ApplyResult> {
   const emit = options.onEvent ?? (() => undefined);
-  const lock = acquireLock(backend.stateDir, backend.description);
+  const lock = lockTarget(backend);
   try {
-    const pending = readCheckpoint(backend.stateDir);
+    const pending = readCheckpoint(backend.checkpointDir);
     if (pending && !options.dryRun) throw pendingError(backend, pending);
 
     const before = await backend.read(readScopeFor(desired));
@@ -181,15 +194,23 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
       desired,
       applyPid: process.pid,
       ...(backend.netns ? { netns: backend.netns } : {}),
+      ...(backend.identity ? { netnsIdentity: backend.identity } : {}),
     });
     // Probes that already fail are not held against the change.
     const baselineTargets = options.probes ? probeTargets(before.state, before.state, options.probes) : [];
     const baselinePromise = runProbes(backend.netns, baselineTargets.map((t) => ({ ...t, timeoutMs: 1500 })), { attempts: 2 });
-    writeCheckpoint(backend.stateDir, checkpoint);
-    const watchdogPid = backend.startWatchdog?.(checkpoint.id);
+    // The watchdog first, waiting for the checkpoint: a kill -9 at any point leaves no checkpoint without one.
+    const watchdogPid = backend.startWatchdog?.(checkpoint.id, { applierPid: process.pid });
     if (watchdogPid) {
       checkpoint.watchdogPid = watchdogPid;
-      writeCheckpoint(backend.stateDir, checkpoint);
+      const ticks = processStartTicks(watchdogPid);
+      if (ticks !== undefined) checkpoint.watchdogStartTicks = ticks;
+    }
+    try {
+      writeCheckpoint(backend.checkpointDir, checkpoint);
+    } catch (error) {
+      stopWatchdog(watchdogPid, checkpoint.id);
+      throw new NodenetError((error as NodenetError).kind ?? "backend-failed", `${(error as Error).message}; nothing was changed`, { cause: error });
     }
     emit({ type: "checkpoint", id: checkpoint.id, deadline: checkpoint.deadline });
     const baseline = await baselinePromise;
@@ -200,6 +221,8 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
       try {
         await rollbackCheckpoint(backend, checkpoint);
       } catch (rollbackError) {
+        const gone = backend.targetGone?.();
+        if (gone) throw new NodenetError("backend-failed", `${gone} while the change was applied (${reason}); nothing is left to roll back`, { cause: error });
         // Both matter: what went wrong, and that the host could not be restored.
         throw new NodenetError("rollback-failed", `${reason}\n${(rollbackError as Error).message}`, { cause: error });
       }
@@ -222,7 +245,7 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
     let after = before;
     if (options.verify !== false) {
       started = Date.now();
-      const verified = await verifyWithRetries(backend, merged);
+      const verified = await verifyWithRetries(backend, merged).catch((error: Error) => fail(error, `reading the host back failed: ${error.message}`));
       after = verified.after;
       if (verified.mismatches.length) {
         const detail = `verification failed: ${verified.mismatches.map(formatMismatch).join("; ")}`;
@@ -230,7 +253,7 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
       }
       emit({ type: "verified", attempts: verified.attempts, ms: Date.now() - started });
     } else {
-      after = await backend.read(readScopeFor(desired));
+      after = await backend.read(readScopeFor(desired)).catch((error: Error) => fail(error, `reading the host back failed: ${error.message}`));
     }
 
     if (options.probes) {
@@ -256,7 +279,12 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
       emit({ type: "pending", id: checkpoint.id, deadline: checkpoint.deadline! });
       return result;
     }
-    removeCheckpoint(backend.stateDir, checkpoint.id);
+    try {
+      removeCheckpoint(backend.checkpointDir, checkpoint.id);
+    } catch (error) {
+      // The change holds but cannot be kept: the watchdog rolls it back at its deadline, as it would after a crash.
+      throw new NodenetError("backend-failed", `the change was applied and verified but cannot be committed: ${(error as Error).message}; it is rolled back at ${new Date(checkpoint.deadline!).toISOString()}`, { cause: error });
+    }
     stopWatchdog(checkpoint.watchdogPid, checkpoint.id);
     emit({ type: "committed" });
     return result;

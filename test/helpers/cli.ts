@@ -13,9 +13,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function nodenet(args: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function nodenet(args: readonly string[], options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = execFile(BIN, args, { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+    const env = options.env ? { ...process.env, ...options.env } : process.env;
+    const child = execFile(BIN, args, { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 << 20, env }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

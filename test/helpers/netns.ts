@@ -6,7 +6,8 @@
 import type { TestContext } from "node:test";
 import { rmSync } from "node:fs";
 import { ip, inNetns, run } from "../../src/host/kernel/exec.ts";
-import { defaultStateDir } from "../../src/host/kernel/paths.ts";
+import { defaultStateDir, stateRoot } from "../../src/host/kernel/paths.ts";
+import { netnsIdentity, transactionDirOf } from "../../src/host/kernel/netns-identity.ts";
 
 /** The processes running inside a namespace (`ip netns pids`). */
 export async function pidsIn(netns: string): Promise<number[]> {
@@ -85,10 +86,12 @@ export class TestNetns {
    * its resolver directory and nodenet's state for it.
    */
   async delete(): Promise<void> {
+    const identity = netnsIdentity(this.name);
     await killProcessesIn(this.name);
     await run("ip", ["netns", "delete", this.name]).catch(() => undefined);
     rmSync(`/etc/netns/${this.name}`, { recursive: true, force: true });
     rmSync(defaultStateDir(this.name), { recursive: true, force: true });
+    if (identity) rmSync(transactionDirOf(stateRoot(), identity), { recursive: true, force: true });
   }
 }
 

@@ -11,6 +11,7 @@ import { nodenet, stateFiles } from "../helpers/cli.ts";
 import { TestNetns } from "../helpers/netns.ts";
 import { hostWithGateway } from "../helpers/topology.ts";
 import { kernelSnapshot } from "../helpers/snapshot.ts";
+import { checkpointDirOf } from "../helpers/checkpoints.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -141,7 +142,7 @@ routes:
     // Routes nodenet puts back are marked proto static (the kernel's boot and static both mean "configured").
     const comparable = (text: string) => text.split("\n").filter((l) => !l.includes("fe80::")).map((l) => l.replace(" proto static", "")).sort().join("\n");
     assert.equal(comparable(await kernelSnapshot(host)), comparable(kernelBefore), "and so is what iproute2 reports");
-    assert.equal(existsSync(`/run/nodenet/netns-${host.name}/checkpoint.json`), false);
+    assert.equal(existsSync(`${checkpointDirOf(host.name)}/checkpoint.json`), false);
   });
 });
 
@@ -183,7 +184,7 @@ describe("commit, rollback and the watchdog", () => {
     const committed = await nodenet(["commit", "--netns", ns.name]);
     assert.equal(committed.code, 0, committed.stderr);
     assert.match((await ns.ip(["-br", "addr", "show", "vw"])).stdout, /203\.0\.113\.9\/24/);
-    assert.equal(existsSync(`/run/nodenet/netns-${ns.name}/checkpoint.json`), false);
+    assert.equal(existsSync(`${checkpointDirOf(ns.name)}/checkpoint.json`), false);
   });
 
   test("--no-commit then rollback restores", async (t) => {
@@ -202,7 +203,7 @@ describe("commit, rollback and the watchdog", () => {
     const [file] = stateFiles(t, CHANGE);
     // A TCP probe to a silent address keeps the apply busy long enough to kill it mid-way.
     const child = spawn(new URL("../../bin/nodenet", import.meta.url).pathname, ["apply", "--netns", ns.name, "--no-commit", "--timeout", "3", "--skip-probe", "gateway", "--probe", "tcp:203.0.113.99:9", "--probe-timeout", "60", file!], { stdio: "ignore" });
-    const checkpoint = `/run/nodenet/netns-${ns.name}/checkpoint.json`;
+    const checkpoint = `${checkpointDirOf(ns.name)}/checkpoint.json`;
     for (let i = 0; i < 100 && !existsSync(checkpoint); i++) await sleep(100);
     assert.ok(existsSync(checkpoint), "the change is in progress");
     for (let i = 0; i < 100 && !(await ns.ip(["-br", "link"])).stdout.includes("vw@"); i++) await sleep(100);

@@ -2,8 +2,9 @@ import type { Command } from "commander";
 import { NodenetError } from "../../errors.ts";
 import { KernelBackend } from "../../host/kernel/backend.ts";
 import { readCheckpoint } from "../../txn/checkpoint.ts";
-import { acquireLock } from "../../txn/lock.ts";
+import { lockTarget } from "../../txn/lock.ts";
 import { commitCheckpoint, rollbackCheckpoint } from "../../txn/transaction.ts";
+import { runWatchdog } from "../../txn/watchdog.ts";
 import { err } from "../io.ts";
 import { kernelTarget, type TargetOptions } from "../target.ts";
 
@@ -14,7 +15,7 @@ export function registerCheckpointCommands(program: Command): void {
     .option("--netns <name>", "the namespace the change is pending in")
     .action(async (flags: TargetOptions) => {
       const backend = kernelTarget(flags);
-      const lock = acquireLock(backend.stateDir, backend.description);
+      const lock = lockTarget(backend);
       try {
         const checkpoint = await commitCheckpoint(backend);
         err(`committed the change of ${checkpoint.createdAt}`);
@@ -29,9 +30,9 @@ export function registerCheckpointCommands(program: Command): void {
     .option("--netns <name>", "the namespace the change is pending in")
     .action(async (flags: TargetOptions) => {
       const backend = kernelTarget(flags);
-      const lock = acquireLock(backend.stateDir, backend.description);
+      const lock = lockTarget(backend);
       try {
-        const checkpoint = readCheckpoint(backend.stateDir);
+        const checkpoint = readCheckpoint(backend.checkpointDir);
         if (!checkpoint) throw new NodenetError("invalid-input", `no change is pending on ${backend.description}`);
         await rollbackCheckpoint(backend, checkpoint);
         err(`rolled back the change of ${checkpoint.createdAt}; the host is as before`);
@@ -44,33 +45,21 @@ export function registerCheckpointCommands(program: Command): void {
   program
     .command("internal-watchdog", { hidden: true })
     .requiredOption("--state-dir <dir>")
+    .requiredOption("--checkpoint-dir <dir>")
     .requiredOption("--checkpoint <id>")
     .option("--netns <name>")
-    .action(async (flags: { stateDir: string; checkpoint: string; netns?: string }) => {
-      const backend = new KernelBackend({ stateDir: flags.stateDir, ...(flags.netns ? { netns: flags.netns } : {}) });
-      for (;;) {
-        const checkpoint = readCheckpoint(flags.stateDir);
-        if (!checkpoint || checkpoint.id !== flags.checkpoint || checkpoint.deadline === null) return;
-        const wait = checkpoint.deadline - Date.now();
-        if (wait > 0) {
-          await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
-          continue;
-        }
-        let lock;
-        try {
-          lock = acquireLock(flags.stateDir, backend.description);
-        } catch {
-          // The applying process is still at work; it will finish or die.
-          await new Promise((r) => setTimeout(r, 500));
-          continue;
-        }
-        try {
-          const still = readCheckpoint(flags.stateDir);
-          if (still?.id === flags.checkpoint) await rollbackCheckpoint(backend, still, { fromWatchdog: true });
-        } finally {
-          lock.release();
-        }
-        return;
-      }
+    .option("--netns-identity <identity>")
+    .option("--applier <pid>", "", Number)
+    .action(async (flags: { stateDir: string; checkpointDir: string; checkpoint: string; netns?: string; netnsIdentity?: string; applier?: number }) => {
+      const backend = new KernelBackend({
+        stateDir: flags.stateDir,
+        checkpointDir: flags.checkpointDir,
+        ...(flags.netns ? { netns: flags.netns } : {}),
+        ...(flags.netnsIdentity ? { netnsIdentity: flags.netnsIdentity } : {}),
+      });
+      await runWatchdog(backend, flags.checkpoint, {
+        ...(flags.applier ? { applierPid: flags.applier } : {}),
+        rollback: (checkpoint) => rollbackCheckpoint(backend, checkpoint, { fromWatchdog: true }),
+      });
     });
 }

@@ -173,7 +173,7 @@ export class Handler {
 
   /** A change left pending by a handler that died mid-apply is rolled back now, not at its deadline. */
   private async recoverCheckpoint(): Promise<void> {
-    const checkpoint = readCheckpoint(this.options.stateDir);
+    const checkpoint = readCheckpoint(this.backend.checkpointDir);
     if (!checkpoint) return;
     if (checkpoint.applyPid !== process.pid && processAlive(checkpoint.applyPid)) return;
     this.options.log(`rolling back the change a previous handler (pid ${checkpoint.applyPid}) left pending`);

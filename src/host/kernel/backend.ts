@@ -11,7 +11,8 @@ import { DynamicAddressingManager } from "./dynamic.ts";
 import { canonicalIp } from "../../state/ip-address.ts";
 import { run, inNetns } from "./exec.ts";
 import { executeSegments } from "./execute.ts";
-import { defaultStateDir } from "./paths.ts";
+import { defaultStateDir, stateRoot } from "./paths.ts";
+import { netnsIdentity, transactionDirOf } from "./netns-identity.ts";
 import { readKernelSnapshot } from "./read/index.ts";
 import { readStaticDns, writeStaticDns } from "./resolver.ts";
 import { startWatchdog } from "./watchdog.ts";
@@ -22,6 +23,10 @@ export interface KernelBackendOptions {
   stateDir?: string;
   /** How long DHCP may take to give a lease during apply. */
   leaseTimeoutMs?: number;
+  /** Where the lock and checkpoint live; by default one directory per namespace identity (or stateDir when that is given, or for this host). */
+  checkpointDir?: string;
+  /** The identity of the namespace this backend must act on (the watchdog's, recorded at apply); by default the one the name has now. */
+  netnsIdentity?: string;
   /** The resolver file to manage instead of the target's usual one (e.g. the host's /etc mounted into a container). */
   resolvConf?: string;
 }
@@ -29,6 +34,8 @@ export interface KernelBackendOptions {
 export class KernelBackend implements HostBackend {
   readonly netns: string | undefined;
   readonly stateDir: string;
+  readonly checkpointDir: string;
+  readonly identity: string | undefined;
   readonly description: string;
   readonly dynamic: DynamicAddressingManager;
   private readonly leaseTimeoutMs: number;
@@ -37,6 +44,8 @@ export class KernelBackend implements HostBackend {
   constructor(options: KernelBackendOptions = {}) {
     this.netns = options.netns;
     this.stateDir = options.stateDir ?? defaultStateDir(options.netns);
+    this.identity = options.netns ? (options.netnsIdentity ?? netnsIdentity(options.netns)) : undefined;
+    this.checkpointDir = options.checkpointDir ?? (options.stateDir || !this.identity ? this.stateDir : transactionDirOf(stateRoot(), this.identity));
     this.description = options.netns ? `namespace ${options.netns}` : "this host";
     this.dynamic = new DynamicAddressingManager(options.netns, this.stateDir, options.resolvConf);
     this.resolvConf = options.resolvConf;
@@ -72,8 +81,15 @@ export class KernelBackend implements HostBackend {
     return { state, dynamic: snapshot.dynamicAddresses };
   }
 
-  startWatchdog(checkpointId: string): number {
-    return startWatchdog(this.stateDir, checkpointId, this.netns);
+  startWatchdog(checkpointId: string, options: { applierPid?: number } = {}): number {
+    return startWatchdog({ stateDir: this.stateDir, checkpointDir: this.checkpointDir, checkpointId, netns: this.netns, identity: this.identity, applierPid: options.applierPid });
+  }
+
+  targetGone(): string | undefined {
+    if (!this.netns || !this.identity) return undefined;
+    const now = netnsIdentity(this.netns);
+    if (now === this.identity) return undefined;
+    return now ? `namespace ${this.netns} was deleted and re-created (it is another namespace now)` : `namespace ${this.netns} was deleted`;
   }
 
   async execute(ops: readonly Operation[]): Promise<void> {

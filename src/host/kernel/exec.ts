@@ -59,6 +59,9 @@ export function run(file: string, args: readonly string[], options: RunOptions =
         }
       },
     );
+    // A command that exits before reading all its input (ip -batch in a namespace deleted meanwhile) closes the pipe:
+    // its exit status reports the failure, the EPIPE on our side says nothing more.
+    child.stdin?.on("error", () => undefined);
     if (options.input !== undefined) child.stdin?.end(options.input);
     else child.stdin?.end();
   });

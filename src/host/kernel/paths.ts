@@ -1,9 +1,10 @@
 /** Where nodenet keeps per-target runtime state, and where a namespace's resolver file lives. */
 import { join } from "node:path";
 
+export const stateRoot = () => process.env.NODENET_STATE_DIR ?? "/run/nodenet";
+
 export function defaultStateDir(netns: string | undefined): string {
-  const root = process.env.NODENET_STATE_DIR ?? "/run/nodenet";
-  return join(root, netns ? `netns-${netns}` : "host");
+  return join(stateRoot(), netns ? `netns-${netns}` : "host");
 }
 
 /** `ip netns exec NS` bind-mounts /etc/netns/NS/resolv.conf over /etc/resolv.conf for the processes it starts. */

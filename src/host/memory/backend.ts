@@ -47,6 +47,9 @@ export class MemoryBackend implements HostBackend {
   readonly description: string;
   readonly netns: string | undefined = undefined;
   readonly stateDir: string;
+  get checkpointDir(): string {
+    return this.stateDir;
+  }
   readonly leases: Map<string, DhcpLease[]>;
   failAt: ((op: Operation, index: number) => string | undefined) | undefined;
   /** Operations that took effect, in order, across all `execute` calls. */

@@ -68,6 +68,18 @@ export function sameType(a: InterfaceType | undefined, b: InterfaceType | undefi
   return nicLike(a) && nicLike(b);
 }
 
+/**
+ * The kind an interface declaration stands for. nmstate models a veth as an
+ * ethernet interface with a `veth` section, so `type: ethernet` declared for
+ * an existing veth, or with a `veth` section, means veth: accepted, with no
+ * change of type to show or make.
+ */
+export function effectiveType(declared: Pick<Interface, "type" | "veth"> | undefined, current: Pick<Interface, "type"> | undefined): InterfaceType | undefined {
+  const type = declared?.type ?? current?.type;
+  if (type === "ethernet" && (current?.type === "veth" || (!current && declared?.veth))) return "veth";
+  return type;
+}
+
 /** Ports of a bridge or bond carry no IP configuration of their own; VRF ports do. */
 export function portLosesIp(controllerType: InterfaceType | undefined): boolean {
   return controllerType === "linux-bridge" || controllerType === "bond";

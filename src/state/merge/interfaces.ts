@@ -5,7 +5,7 @@
  * peer of a new veth). Every interface the change touches ends up here with
  * its `current` and `merged` (target) forms side by side.
  */
-import { baseOf, declaredPorts, isController, portLosesIp, withPorts } from "../model.ts";
+import { baseOf, declaredPorts, effectiveType, isController, portLosesIp, withPorts } from "../model.ts";
 import { clone, mergeDeep } from "../objects.ts";
 import type { Interface } from "../schema/interface.ts";
 
@@ -28,6 +28,26 @@ export type ChangeKind = "create" | "remove" | "change";
 export function changeKind(m: MergedInterface): ChangeKind {
   if (m.merged.state === "absent") return "remove";
   return m.current ? "change" : "create";
+}
+
+/**
+ * A bridge port entry that leaves a setting out keeps the port's current
+ * value (the plan changes only what is declared), so the merged port list
+ * says what the host will have, and `diff` shows no change where there is none.
+ * VLAN settings are not kept: with filtering on, an entry without `vlan`
+ * means the kernel's default VLAN.
+ */
+function withKeptPortSettings(controller: Interface, current: Interface | undefined): Interface {
+  const have = new Map((current?.type === "linux-bridge" ? current.bridge?.port ?? [] : []).map((p) => [p.name, p]));
+  if (controller.type !== "linux-bridge" || !controller.bridge?.port || have.size === 0) return controller;
+  const port = controller.bridge.port.map((p) => {
+    const old = have.get(p.name);
+    if (!old) return p;
+    const kept: Record<string, unknown> = {};
+    for (const key of ["stp-priority", "stp-path-cost", "stp-hairpin-mode"] as const) if (p[key] === undefined && old[key] !== undefined) kept[key] = old[key];
+    return { ...p, ...kept };
+  });
+  return { ...controller, bridge: { ...controller.bridge, port } };
 }
 
 export function mergeInterfaces(desired: readonly Interface[], current: readonly Interface[]): Map<string, MergedInterface> {
@@ -55,10 +75,11 @@ export function mergeInterfaces(desired: readonly Interface[], current: readonly
       m.merged = { name: d.name, ...(type ? { type } : {}), state: "absent" };
       m.verify = { name: d.name, state: "absent" };
     } else {
+      const type = effectiveType(d, m.current);
       m.merged = mergeDeep(m.current ?? { name: d.name }, d);
       m.merged.state = d.state ?? "up";
-      if (!m.merged.type && d.type) m.merged.type = d.type;
-      m.verify = { ...clone(d), state: d.state ?? "up" };
+      if (type) m.merged.type = type;
+      m.verify = { ...clone(d), state: d.state ?? "up", ...(d.type ? { type: type! } : {}) };
     }
   }
 
@@ -99,7 +120,7 @@ export function mergeInterfaces(desired: readonly Interface[], current: readonly
     if (!ports) continue;
     for (const port of ports) attach(port, m);
     for (const old of portsOf(m.name)) if (!ports.includes(old)) detach(old, m.name);
-    m.merged = withPorts(m.merged, ports);
+    m.merged = withKeptPortSettings(withPorts(m.merged, ports), m.current);
   }
 
   // Ports that name their controller join (or, with "", leave) it.
@@ -116,7 +137,7 @@ export function mergeInterfaces(desired: readonly Interface[], current: readonly
     }
     const cm = touch(d.controller, `${d.name} joins it`);
     const ports = declaredPorts(cm.merged) ?? portsOf(d.controller);
-    if (!ports.includes(d.name)) cm.merged = withPorts(cm.merged, [...ports, d.name]);
+    if (!ports.includes(d.name)) cm.merged = withKeptPortSettings(withPorts(cm.merged, [...ports, d.name]), cm.current);
     attach(d.name, cm);
   }
 
@@ -161,9 +182,9 @@ export function mergeInterfaces(desired: readonly Interface[], current: readonly
     const peer = m.merged.type === "veth" && !m.current && m.merged.state !== "absent" ? m.merged.veth?.peer : undefined;
     if (!peer) continue;
     const pm = touch(peer, `veth peer of ${m.name}`);
-    if (!pm.desired && !pm.current) {
-      pm.merged = { name: peer, type: "veth", state: "up", veth: { peer: m.name } };
-    }
+    if (pm.current || pm.merged.state === "absent") continue;
+    // The peer may already carry implied changes (a controller that lists it as a port): keep them.
+    pm.merged = { ...pm.merged, type: pm.merged.type ?? "veth", state: pm.merged.state ?? "up", veth: { ...pm.merged.veth, peer: m.name } };
   }
 
   // copy-mac-from: the controller takes the named port's current MAC.

@@ -1,6 +1,6 @@
 /** Rules about interfaces and how they relate: types, creation needs, ports, controllers. */
 import { didYouMean, invalid, warning, type IssuePath } from "../issues.ts";
-import { baseOf, declaredPorts, isController, portLosesIp, sameType } from "../model.ts";
+import { baseOf, declaredPorts, effectiveType, isController, portLosesIp, sameType } from "../model.ts";
 import { TYPE_SECTIONS, type Interface } from "../schema/interface.ts";
 import type { RuleContext } from "./context.ts";
 
@@ -21,7 +21,7 @@ export function checkDeclarations(ctx: RuleContext): void {
     }
     seen.set(iface.name, index);
     const current = ctx.currentByName.get(iface.name);
-    const type = iface.type ?? current?.type;
+    const type = effectiveType(iface, current);
 
     if (iface.state === "absent" || iface.state === "ignore") return;
 

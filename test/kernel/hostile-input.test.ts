@@ -114,3 +114,40 @@ describe("output into a closed pipe", () => {
     assert.equal(result.code, 0);
   });
 });
+
+describe("what only the kernel used to catch is refused at validate time, naming the field, nothing touched", () => {
+  const cases: [string, string, RegExp][] = [
+    ["the name .", 'interfaces: [{name: ".", type: linux-bridge}]', /interfaces\[0\]\.name: "\.": interface names cannot be \. or \.\./],
+    ["the name ..", 'interfaces: [{name: "..", type: linux-bridge}]', /interfaces\[0\]\.name: "\.\.": interface names cannot be \. or \.\./],
+    ["a name of 9 characters but 18 bytes", 'interfaces: [{name: "ééééééééé", type: linux-bridge}]', /interfaces\[0\]\.name: "ééééééééé": interface names are at most 15 bytes/],
+    ["a description of 256 bytes", `interfaces: [{name: d0, type: linux-bridge, description: "${"é".repeat(128)}"}]`, /interfaces\[0\]\.description: "é+…" \(256 bytes\): a description is at most 255 bytes/],
+    ["a bridge inside itself through another bridge", "interfaces: [{name: b1, type: linux-bridge, bridge: {port: [{name: b2}]}}, {name: b2, type: linux-bridge, bridge: {port: [{name: b1}]}}]", /interfaces\[\d\]\.bridge\.port\[0\]: b\d would be inside itself: (b1 → b2 → b1|b2 → b1 → b2)/],
+    ["a loop through three bridges", "interfaces: [{name: b1, type: linux-bridge, bridge: {port: [{name: b2}]}}, {name: b2, type: linux-bridge, bridge: {port: [{name: b3}]}}, {name: b3, type: linux-bridge, bridge: {port: [{name: b1}]}}]", /bridge\.port\[0\]: b\d would be inside itself: b\d → b\d → b\d → b\d/],
+    ["lo: absent", "interfaces: [{name: lo, state: absent}]", /interfaces\[0\]\.state: the loopback interface lo cannot be removed/],
+    ["a veth peer named like an existing interface", "interfaces: [{name: v9, type: veth, veth: {peer: vx}}]", /interfaces\[0\]\.veth\.peer: vx already exists on this host/],
+  ];
+  for (const [label, text, message] of cases) {
+    test(label, async (t) => {
+      const ns = await TestNetns.create("kernelonly", t);
+      await ns.batch(["link add vx type veth peer name vxp"]);
+      const before = await kernelSnapshot(ns);
+      const [file] = stateFiles(t, `${text}\n`);
+      for (const command of ["validate", "apply"]) {
+        const result = await nodenet([command, "--netns", ns.name, ...(command === "apply" ? ["--no-probes"] : []), file!]);
+        assert.equal(result.code, 2, `${command}: ${result.stderr}`);
+        assert.match(result.stderr, message);
+        assert.doesNotMatch(result.stderr, /rolled back|operation \d+\/\d+ failed/, "refused before the kernel saw it");
+      }
+      assert.equal(await kernelSnapshot(ns), before);
+    });
+  }
+
+  test("a 2 MB description is quoted once, in a bounded message", async (t) => {
+    const ns = await TestNetns.create("bigdesc", t);
+    const [file] = stateFiles(t, `interfaces: [{name: d0, type: linux-bridge, description: "${"x".repeat(2_000_000)}"}]\n`);
+    const result = await nodenet(["apply", "--netns", ns.name, "--no-probes", file!]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /interfaces\[0\]\.description: "x+…" \(2000000 bytes\): a description is at most 255 bytes/);
+    assert.ok(result.stderr.length + result.stdout.length < 1000, `output is ${result.stderr.length + result.stdout.length} bytes`);
+  });
+});

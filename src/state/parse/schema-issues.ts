@@ -51,11 +51,21 @@ export function keysAt(root: AnySchema, path: readonly PropertyKey[]): string[] 
   return [...keys];
 }
 
+/**
+ * A value as quoted in a message: whole when short, otherwise its start and
+ * its size — a 20 MB description must not come back as 20 MB of error.
+ */
+export function quoted(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  if (text.length <= 80) return text;
+  return `${text.slice(0, 40)}…" (${typeof value === "string" ? `${new TextEncoder().encode(value).length} bytes` : `${text.length} characters`})`;
+}
+
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (typeof value === "string") return `the string ${quoted(value)}`;
   return `${typeof value} ${String(value)}`;
 }
 
@@ -93,18 +103,18 @@ export function schemaIssues(root: AnySchema, issues: readonly ZodIssue[], mapPa
       case "invalid_value": {
         const values = issue.values.map(String);
         const guess = typeof issue.input === "string" ? didYouMean(issue.input, values) : undefined;
-        const got = issue.input === undefined ? "" : `${JSON.stringify(issue.input)} is not allowed; `;
+        const got = issue.input === undefined ? "" : `${quoted(issue.input)} is not allowed; `;
         out.push(invalid(path, `${got}expected ${values.length === 1 ? values[0] : `one of: ${values.join(", ")}`}`, guess ? `did you mean "${guess}"?` : undefined));
         break;
       }
       case "too_big":
-        out.push(invalid(path, `${JSON.stringify(issue.input ?? "")} is too large: at most ${issue.maximum}${issue.origin === "string" ? " characters" : ""}`));
+        out.push(invalid(path, `${quoted(issue.input ?? "")} is too large: at most ${issue.maximum}${issue.origin === "string" ? " characters" : ""}`));
         break;
       case "too_small":
-        out.push(invalid(path, `${JSON.stringify(issue.input ?? "")} is too small: at least ${issue.minimum}${issue.origin === "string" ? " characters" : ""}`));
+        out.push(invalid(path, `${quoted(issue.input ?? "")} is too small: at least ${issue.minimum}${issue.origin === "string" ? " characters" : ""}`));
         break;
       case "invalid_format":
-        out.push(invalid(path, issue.input !== undefined ? `${JSON.stringify(issue.input)}: ${issue.message}` : issue.message));
+        out.push(invalid(path, issue.input !== undefined ? `${quoted(issue.input)}: ${issue.message}` : issue.message));
         break;
       case "invalid_union": {
         // Report the branch that got furthest; for our unions that is the most specific message.
@@ -114,7 +124,7 @@ export function schemaIssues(root: AnySchema, issues: readonly ZodIssue[], mapPa
         break;
       }
       default:
-        out.push(invalid(path, issue.message));
+        out.push(invalid(path, typeof issue.input === "string" ? `${quoted(issue.input)}: ${issue.message}` : issue.message));
     }
   }
   return out;

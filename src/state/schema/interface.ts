@@ -3,7 +3,7 @@ import { BridgeSchema } from "./bridge.ts";
 import { LinkAggregationSchema } from "./bond.ts";
 import { Ipv4Schema, Ipv6Schema } from "./ip.ts";
 import { LldpSchema, MacVlanSchema, VethSchema, VlanSchema, VrfSchema, VxlanSchema } from "./links.ts";
-import { boolean, integer, interfaceName, macAddress } from "./scalars.ts";
+import { boolean, integer, interfaceDescription, interfaceName, macAddress } from "./scalars.ts";
 
 /** Interface types nodenet can create, change, report and remove. */
 export const INTERFACE_TYPES = [
@@ -49,7 +49,7 @@ export const InterfaceSchema = z.strictObject({
   name: interfaceName(),
   type: InterfaceTypeSchema.optional(),
   state: InterfaceStateSchema.optional(),
-  description: z.string().optional(),
+  description: interfaceDescription().optional(),
   /** Upper bound checked against the device's max-mtu (lo is 65536, a VRF 65575). */
   mtu: integer(68, 0x7fff_ffff).optional(),
   "min-mtu": integer(0, 0x7fff_ffff).optional(),

@@ -29,13 +29,21 @@ export function coerceBoolean(value: unknown): unknown {
 
 export const boolean = () => z.preprocess(coerceBoolean, z.boolean());
 
-/** Kernel interface names: at most 15 bytes, no '/', no whitespace (IFNAMSIZ - 1). */
+/** UTF-8 length: the kernel counts bytes, and "é" is two of them. */
+export const byteLength = (text: string) => new TextEncoder().encode(text).length;
+
+/** Kernel interface names: at most 15 bytes, no '/', no whitespace, not "." or ".." (IFNAMSIZ - 1; dev_valid_name). */
 export const interfaceName = () =>
   z
     .string()
     .min(1, "an interface name cannot be empty")
     .max(15, "interface names are at most 15 characters (kernel IFNAMSIZ)")
-    .regex(/^[^\s/:]+$/, "interface names cannot contain whitespace, '/' or ':'");
+    .regex(/^[^\s/:]+$/, "interface names cannot contain whitespace, '/' or ':'")
+    .refine((name) => name !== "." && name !== "..", "interface names cannot be . or .. (the kernel refuses them)")
+    .refine((name) => byteLength(name) <= 15, "interface names are at most 15 bytes (kernel IFNAMSIZ); this one is longer in UTF-8");
+
+/** Interface descriptions (the kernel's ifalias): at most 255 bytes. */
+export const interfaceDescription = () => z.string().refine((text) => byteLength(text) <= 255, "a description is at most 255 bytes (kernel IFALIASZ)");
 
 export const macAddress = () =>
   z

@@ -14,6 +14,7 @@ export function checkDeclarations(ctx: RuleContext): void {
   const seen = new Map<string, number>();
   (ctx.desired.interfaces ?? []).forEach((iface, index) => {
     const path: IssuePath = ["interfaces", index];
+    if (iface.name === "lo" && iface.state === "absent") ctx.report(invalid([...path, "state"], "the loopback interface lo cannot be removed", "leave lo out of the state, or declare what it should have"));
     const first = seen.get(iface.name);
     if (first !== undefined) {
       ctx.report(invalid([...path, "name"], `${iface.name} is declared twice (also interfaces[${first}])`, "declare each interface once"));
@@ -65,6 +66,10 @@ export function checkDeclarations(ctx: RuleContext): void {
     }
     if (type === "mac-vlan" && creating && !iface["mac-vlan"]?.["base-iface"]) ctx.report(invalid([...path, "mac-vlan", "base-iface"], "a new MAC-VLAN needs its base interface"));
     if (type === "veth" && creating && !iface.veth?.peer) ctx.report(invalid([...path, "veth", "peer"], "a new veth needs the name of its peer"));
+    const peer = iface.veth?.peer;
+    if (type === "veth" && creating && peer && ctx.currentByName.has(peer) && ctx.target(peer) !== undefined) {
+      ctx.report(invalid([...path, "veth", "peer"], `${peer} already exists on this host; a new veth's peer needs a free name`, "pick another peer name, or remove the existing interface first"));
+    }
     if (type === "vrf") {
       const table = iface.vrf?.["route-table-id"];
       if (creating && table === undefined) ctx.report(invalid([...path, "vrf", "route-table-id"], "a new VRF needs a route-table-id"));
@@ -152,6 +157,37 @@ function checkBridgePortVlans(ctx: RuleContext, path: IssuePath, iface: Interfac
   });
 }
 
+/**
+ * A controller inside itself through other controllers (br0 a port of br1, br1
+ * a port of br0, at any depth): the kernel refuses it half-way through a
+ * plan, so it is refused here, at the port entry that closes the loop.
+ */
+function checkControllerCycles(ctx: RuleContext, claims: Map<string, { controller: string; path: IssuePath }>): void {
+  const declared = new Map((ctx.desired.interfaces ?? []).map((d) => [d.name, d]));
+  const controllerOf = (name: string): string | undefined => {
+    const claim = claims.get(name)?.controller ?? declared.get(name)?.controller;
+    if (claim) return claim;
+    const current = ctx.currentByName.get(name)?.controller;
+    // A controller whose port list is redeclared keeps only the ports listed there.
+    if (!current || (declared.get(current) && declaredPorts(declared.get(current)!) && !claims.has(name))) return undefined;
+    return current;
+  };
+  const reported = new Set<string>();
+  for (const [port, claim] of claims) {
+    const chain = [port, claim.controller];
+    for (let next = controllerOf(claim.controller); next && chain.length <= claims.size + ctx.currentByName.size + 1; next = controllerOf(next)) {
+      chain.push(next);
+      if (next !== port) continue;
+      const loop = [...new Set(chain)].sort().join(",");
+      if (!reported.has(loop)) {
+        reported.add(loop);
+        ctx.report(invalid(claim.path, `${port} would be inside itself: ${chain.join(" → ")} (each a port of the next)`, "a controller cannot be a port of its own ports"));
+      }
+      break;
+    }
+  }
+}
+
 /** Ports: each has one controller, exists, and carries no IP of its own on a bridge or bond. */
 export function checkPorts(ctx: RuleContext): void {
   const claims = new Map<string, { controller: string; path: IssuePath }>();
@@ -176,6 +212,8 @@ export function checkPorts(ctx: RuleContext): void {
       }
     });
   });
+
+  checkControllerCycles(ctx, claims);
 
   (ctx.desired.interfaces ?? []).forEach((iface, index) => {
     if (iface.state === "absent" || iface.state === "ignore" || !iface.controller) return;

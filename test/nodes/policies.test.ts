@@ -62,6 +62,48 @@ describe("several policies on one node", () => {
     assert.match((await l.exec("node-2", ["ip", "-br", "link", "show", "br-c"])).stdout + (await l.exec("node-2", ["ip", "-json", "link", "show", "br-c"])).stdout, /"mtu":9000/);
   });
 
+  test("five policies setting one bridge's MTU, applied back to back: the oldest wins on every node, the others report a Conflict, admission warns", { timeout: 180_000 }, async (t) => {
+    const l = lab();
+    const mtus = [1400, 1410, 1420, 1430, 1440];
+    const warnings: string[] = [];
+    for (const mtu of mtus) {
+      const r = await l.kubectl(["apply", "-f", "-"], policy(`five-${mtu}`, `  desiredState:\n    interfaces:\n    - {name: br-five, type: linux-bridge, state: up, mtu: ${mtu}, bridge: {options: {stp: {enabled: false}}}}\n`));
+      assert.equal(r.code, 0, r.stderr);
+      warnings.push(r.stderr);
+    }
+    t.diagnostic(`kubectl apply five-1410 said:\n${warnings[1]}`);
+    assert.equal(warnings[0], "", "the first policy conflicts with nothing");
+    for (const [i, stderr] of warnings.entries()) {
+      if (i === 0) continue;
+      assert.match(stderr, new RegExp(`^Warning: spec\\.desiredState\\.interfaces\\[0\\]\\.mtu: br-five\\.mtu is ${mtus[i]} here but \\d+ in policy five-14\\d0, which selects the same nodes: five-14\\d0 is older and wins; this policy will report a Conflict there`, "m"), `five-${mtus[i]}`);
+    }
+    const nodes = ["node-1", "node-2", "node-3"];
+    const mtuOn = async (node: string) => (JSON.parse((await l.exec(node, ["ip", "-json", "link", "show", "br-five"])).stdout || "[{}]") as { mtu?: number }[])[0]?.mtu;
+    await eventually("five-1400 Available and the other four Degraded", 120_000, async () => {
+      const verdicts = await Promise.all(mtus.map((m) => verdict(l, `five-${m}`)));
+      return verdicts[0]?.type === "Available" && verdicts.slice(1).every((v) => v?.type === "Degraded") ? true : undefined;
+    });
+    for (const node of nodes) {
+      assert.equal(await mtuOn(node), 1400, `${node} ends at the oldest policy's MTU`);
+      for (const mtu of mtus.slice(1)) {
+        const failing = (await l.enactments.get(`${node}.five-${mtu}`))?.status?.conditions?.find((c) => c.type === "Failing" && c.status === "True");
+        assert.equal(failing?.reason, "Conflict", `${node}.five-${mtu}`);
+        assert.match(failing?.message ?? "", new RegExp(`^Conflict: policy five-${mtu} conflicts with policy five-1400 on ${node}: br-five\\.mtu is ${mtu} in five-${mtu} but 1400 in five-1400; five-1400 is older and wins`));
+      }
+    }
+    await new Promise((r) => setTimeout(r, 5_000));
+    for (const node of nodes) assert.equal(await mtuOn(node), 1400, `${node} still at 1400: nobody fights`);
+
+    // The winner gone, the next oldest wins everywhere.
+    assert.equal((await l.kubectl(["delete", "nncp", "five-1400"])).code, 0);
+    await eventually("five-1410 Available, 1410 on every node", 120_000, async () => {
+      if ((await verdict(l, "five-1410"))?.type !== "Available") return undefined;
+      for (const node of nodes) if ((await mtuOn(node)) !== 1410) return undefined;
+      return true;
+    });
+    assert.equal((await l.kubectl(["delete", "nncp", ...mtus.slice(1).map((m) => `five-${m}`)])).code, 0);
+  });
+
   test("revert on delete restores the original address and removes what the policy created; without the opt-in, delete changes nothing", async () => {
     const l = lab();
     assert.equal((await l.exec("node-3", ["ip", "address", "add", "203.0.113.50/24", "dev", "eth1"])).code, 0);

@@ -23,6 +23,7 @@ import { loadDesired, type LoadResult, type SourceFile } from "../../state/load.
 import type { NetworkState } from "../../state/schema/state.ts";
 import { validate, type ValidateOptions } from "../../state/validate/index.ts";
 import { maxUnavailableIssues } from "../api/max-unavailable.ts";
+import { conflictWarnings, type PeerPolicy } from "./conflicts.ts";
 import type { PolicySpec } from "../api/policy.ts";
 import { missingInterfaces } from "../handler/neighbours.ts";
 import { selects } from "../handler/selection.ts";
@@ -57,6 +58,8 @@ export interface CheckLimits {
 export interface PolicyInput {
   name: string;
   spec: PolicySpec | undefined;
+  /** Absent on a policy not created yet: the youngest. */
+  creationTimestamp?: string | undefined;
 }
 
 export interface Finding {
@@ -184,7 +187,8 @@ function issuesOn(source: SourceFile, shared: LoadResult | undefined, state: Nod
   return issues;
 }
 
-export function checkPolicy(policy: PolicyInput, nodes: readonly NodeView[], limits: CheckLimits): PolicyCheck {
+/** `others`: the policies that exist already, for the conflict warnings (conflicts.ts). */
+export function checkPolicy(policy: PolicyInput, nodes: readonly NodeView[], limits: CheckLimits, others: readonly PeerPolicy[] = []): PolicyCheck {
   const now = limits.now ?? (() => performance.now());
   const started = now();
   const source = sourceOf(policy);
@@ -206,6 +210,7 @@ export function checkPolicy(policy: PolicyInput, nodes: readonly NodeView[], lim
     usesCapture,
   };
   findings.add(maxUnavailableIssues(policy.spec?.maxUnavailable, selected.length), []);
+  for (const conflict of conflictWarnings(policy, others, nodes)) findings.add([conflict.issue], conflict.nodes);
   const groups = new Map<string, { state: NodeCurrentState & { readable: true }; nodes: string[] }>();
   for (const node of selected) {
     if (!node.state) result.unreported.push(node.name);

@@ -14,6 +14,7 @@ import { deepEqual } from "../../state/objects.ts";
 import { PolicySchema } from "../api/policy.ts";
 import { GROUP, POLICY } from "../api/resources.ts";
 import { checkPolicy, hasErrorFindings, type CheckLimits, type NodeView } from "./check.ts";
+import type { PeerPolicy } from "./conflicts.ts";
 import { admissionWarnings, denialMessage } from "./message.ts";
 import { allow, deny, type AdmissionRequest, type Decision } from "./review.ts";
 
@@ -25,7 +26,7 @@ export interface PolicyDecision {
 
 const specOf = (object: unknown) => (object && typeof object === "object" ? (object as { spec?: unknown }).spec : undefined);
 
-export function decidePolicy(request: AdmissionRequest, nodes: readonly NodeView[], limits: CheckLimits): PolicyDecision {
+export function decidePolicy(request: AdmissionRequest, nodes: readonly NodeView[], limits: CheckLimits, others: readonly PeerPolicy[] = []): PolicyDecision {
   const name = request.name ?? "(unnamed)";
   if (request.kind.group !== GROUP || request.kind.kind !== POLICY.kind || request.subResource) {
     return { decision: allow(), summary: `${request.kind.kind}${request.subResource ? `/${request.subResource}` : ""} ${name}: not a policy spec; allowed` };
@@ -40,7 +41,7 @@ export function decidePolicy(request: AdmissionRequest, nodes: readonly NodeView
     return { decision: deny({ code: 400, reason: "BadRequest", message }), summary: `${request.operation} ${name}: malformed; refused` };
   }
   const policy = parsed.data;
-  const check = checkPolicy({ name: policy.metadata.name, spec: policy.spec }, nodes, limits);
+  const check = checkPolicy({ name: policy.metadata.name, spec: policy.spec, creationTimestamp: policy.metadata.creationTimestamp }, nodes, limits, others);
   const warnings = admissionWarnings(check);
   const counted = `${check.checked.length}/${check.selected.length} selected nodes checked`;
   if (hasErrorFindings(check)) {

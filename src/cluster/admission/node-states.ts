@@ -1,5 +1,6 @@
 /**
- * The nodes and their NodeNetworkStates as admission needs them, from
+ * The nodes and their NodeNetworkStates (and the existing policies, for
+ * conflict warnings) as admission needs them, from
  * informers (so a request costs the API server nothing and answers in
  * milliseconds). Each state is parsed when it arrives — once per
  * resourceVersion, never while a request waits — and keyed by a digest of
@@ -12,7 +13,9 @@ import type { NodeState } from "../api/node-state.ts";
 import type { Kube } from "../kube/config.ts";
 import { Informer, resourceSource } from "../kube/informer.ts";
 import { nodeSource, type Node } from "../kube/nodes.ts";
-import { nodeStateClient } from "../kube/resources.ts";
+import { nodeStateClient, policyClient } from "../kube/resources.ts";
+import type { Policy } from "../api/policy.ts";
+import type { PeerPolicy } from "./conflicts.ts";
 import type { NodeCurrentState, NodeView } from "./check.ts";
 
 /** One NodeNetworkState's currentState → what a check needs. */
@@ -29,10 +32,13 @@ export function readNodeState(currentState: unknown): NodeCurrentState | undefin
 export class NodeStates {
   private readonly nodes: Informer<Node>;
   private readonly states: Informer<NodeState>;
+  /** The existing policies, for the conflict warnings. */
+  private readonly policyCache: Informer<Policy>;
   private readonly parsed = new Map<string, { resourceVersion: string; state: NodeCurrentState | undefined }>();
 
   constructor(kube: Kube, log?: (message: string) => void) {
     this.nodes = new Informer(kube.config, nodeSource(kube), () => undefined, { log });
+    this.policyCache = new Informer(kube.config, resourceSource(policyClient(kube)), () => undefined, { log });
     this.states = new Informer(kube.config, resourceSource(nodeStateClient(kube)), (e) => {
       if (e.type === "deleted") this.parsed.delete(e.object.metadata.name);
       else this.stateOf(e.object.metadata.name);
@@ -41,15 +47,15 @@ export class NodeStates {
 
   /** Resolves once both caches are filled. */
   async start(): Promise<void> {
-    await Promise.all([this.nodes.start(), this.states.start()]);
+    await Promise.all([this.nodes.start(), this.states.start(), this.policyCache.start()]);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.nodes.stop(), this.states.stop()]);
+    await Promise.all([this.nodes.stop(), this.states.stop(), this.policyCache.stop()]);
   }
 
   get synced(): boolean {
-    return this.nodes.synced && this.states.synced;
+    return this.nodes.synced && this.states.synced && this.policyCache.synced;
   }
 
   private stateOf(name: string): NodeCurrentState | undefined {
@@ -69,5 +75,10 @@ export class NodeStates {
       const state = this.stateOf(node.metadata.name);
       return { name: node.metadata.name, labels: node.metadata.labels ?? {}, ...(state ? { state } : {}) };
     });
+  }
+
+  /** The policies that exist, as conflict peers. */
+  policies(): PeerPolicy[] {
+    return this.policyCache.list().map((p) => ({ name: p.metadata.name, creationTimestamp: p.metadata.creationTimestamp, spec: p.spec, deleting: Boolean(p.metadata.deletionTimestamp) }));
   }
 }

@@ -141,7 +141,7 @@ export class AdmissionWebhook {
           maxStates: this.options.maxNodes,
           // Half the API server's patience: the answer must arrive before it gives up.
           budgetMs: (this.options.timeoutSeconds * 1000) / 2,
-        });
+        }, this.nodes.policies());
         if (decision.allowed) this.stats.allowed++;
         else this.stats.refused++;
         const who = request.userInfo?.username ? ` by ${request.userInfo.username}` : "";

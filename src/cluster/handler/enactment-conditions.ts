@@ -12,7 +12,8 @@ export type EnactmentPhase =
   | { phase: "Pending"; message: string; reason?: string }
   | { phase: "Progressing"; message: string }
   | { phase: "Available"; message: string }
-  | { phase: "Failing"; message: string }
+  /** `reason` overrides FailedToConfigure when nothing was tried: `Conflict` (an older policy wins a field). */
+  | { phase: "Failing"; message: string; reason?: string }
   | { phase: "Aborted"; message: string };
 
 const REASON: Record<EnactmentConditionType, EnactmentConditionReason> = {

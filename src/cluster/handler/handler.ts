@@ -108,11 +108,19 @@ export class Handler {
     this.nodes = new Informer(kube.config, nodeSource(kube, { fieldSelector: `metadata.name=${node}` }), (e) => {
       if (e.type !== "updated" || JSON.stringify(e.object.metadata.labels) !== JSON.stringify(e.old.metadata.labels)) enqueueAll();
     }, { log });
-    this.policies = new Informer(kube.config, resourceSource(policies), (e: InformerEvent<Policy>) => this.queue.add(e.object.metadata.name), { log });
+    this.policies = new Informer(kube.config, resourceSource(policies), (e: InformerEvent<Policy>) => {
+      // A deleted policy may have been the older side of a conflict: the younger one may now apply.
+      if (e.type === "deleted") enqueueAll();
+      this.queue.add(e.object.metadata.name);
+    }, { log });
     this.enactments = new Informer(kube.config, resourceSource(enactments, { labelSelector: `${ENACTMENT_NODE_LABEL}=${node}` }), (e: InformerEvent<Enactment>) => {
       // Someone else deleted our enactment (or is deleting it: revert on delete): look again.
       const policy = e.object.metadata.labels?.[ENACTMENT_POLICY_LABEL];
       if (policy && (e.type === "deleted" || e.object.metadata.deletionTimestamp)) this.queue.add(policy);
+      // A policy that now holds here (or stopped holding) may decide a conflict the others must report, or lift it.
+      if (e.type === "updated" && currentPhase(e.object.status?.conditions) !== currentPhase(e.old.status?.conditions)) {
+        for (const p of this.policies.list()) if (p.metadata.name !== policy) this.queue.add(p.metadata.name);
+      }
     }, { log });
     const guards = new Map<string, DriftGuard>();
     const server = kube.config.getCurrentCluster()?.server;

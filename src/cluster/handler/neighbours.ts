@@ -7,8 +7,10 @@
  * failing, or depending on the order of policy names.
  *
  * Conflicts: two policies that set the same field of the same interface to
- * different values would fight (each apply undoing the other); the later one
- * is refused, naming both, instead.
+ * different values would fight (each apply undoing the other). The older
+ * policy wins — by creationTimestamp, then by name — on every node alike,
+ * whatever order the node saw them in; the younger one fails there with a
+ * Conflict naming the field and the winner, and changes nothing.
  */
 import { baseOf, declaredPorts } from "../../state/model.ts";
 import { deepEqual, flatten } from "../../state/objects.ts";
@@ -63,5 +65,22 @@ export function conflicts(ours: NetworkState, theirs: NetworkState): Conflict[] 
 
 export function describeConflicts(policy: string, other: string, node: string, found: readonly Conflict[]): string {
   const fields = found.map((c) => `${c.interface}.${c.field} is ${JSON.stringify(c.ours)} in ${policy} but ${JSON.stringify(c.theirs)} in ${other}`);
-  return `policy ${policy} conflicts with policy ${other} on ${node}: ${fields.join("; ")}; change one of them (nodenet does not let two policies fight over a field)`;
+  return `Conflict: policy ${policy} conflicts with policy ${other} on ${node}: ${fields.join("; ")}; ${other} is older and wins (${CONFLICT_RULE}), ${policy} changes nothing here — change one of them`;
 }
+
+/** What decides which of two conflicting policies wins. */
+export interface PolicyAge {
+  name: string;
+  /** RFC 3339 (second precision, as the API server writes it); absent: not created yet, the youngest. */
+  creationTimestamp?: string | undefined;
+}
+
+/** Whether `a` wins a conflict over `b`: created earlier, or in the same second with the smaller name. */
+export function precedes(a: PolicyAge, b: PolicyAge): boolean {
+  const ta = a.creationTimestamp ? Date.parse(a.creationTimestamp) : Number.POSITIVE_INFINITY;
+  const tb = b.creationTimestamp ? Date.parse(b.creationTimestamp) : Number.POSITIVE_INFINITY;
+  if (ta !== tb) return ta < tb;
+  return a.name < b.name;
+}
+
+export const CONFLICT_RULE = "the oldest policy wins a conflict: by creationTimestamp, then by name";

@@ -32,7 +32,7 @@ import { releaseSlots, takeSlot } from "./rollout.ts";
 import { renderForNode } from "./render.ts";
 import { DEFAULT_DRAIN_TIMEOUT_SECONDS, drainNode, recoverDrain, uncordonNode } from "./drain.ts";
 import { DRAIN_MARKER } from "./drain-pods.ts";
-import { conflicts, declaredInterfaces, describeConflicts, missingInterfaces } from "./neighbours.ts";
+import { conflicts, declaredInterfaces, describeConflicts, missingInterfaces, precedes } from "./neighbours.ts";
 import { parseState } from "../../state/parse/index.ts";
 import { mergeRevertStates, revertEnactment, REVERT_FINALIZER, setRevertFinalizer } from "./revert.ts";
 import type { NetworkState } from "../../state/schema/state.ts";
@@ -46,7 +46,7 @@ function regarding(enactment: Enactment) {
 }
 
 /** The other policies that select this node, with their state as rendered for it (when known) and whether they hold here. */
-function neighbours(ctx: HandlerContext, self: string): { name: string; state?: NetworkState; available: boolean }[] {
+function neighbours(ctx: HandlerContext, self: string): { name: string; creationTimestamp?: string | undefined; state?: NetworkState; available: boolean }[] {
   const node = ctx.node();
   return ctx
     .policies()
@@ -56,9 +56,11 @@ function neighbours(ctx: HandlerContext, self: string): { name: string; state?: 
       const sameGeneration = enactment?.status?.policyGeneration === (p.metadata.generation ?? 1);
       const raw = sameGeneration && enactment?.status?.desiredState ? enactment.status.desiredState : Object.keys(p.spec?.capture ?? {}).length ? undefined : p.spec?.desiredState;
       const state = raw ? parseState(raw).state : undefined;
-      return { name: p.metadata.name, ...(state ? { state } : {}), available: sameGeneration && currentPhase(enactment?.status?.conditions) === "Available" };
+      return { name: p.metadata.name, creationTimestamp: p.metadata.creationTimestamp, ...(state ? { state } : {}), available: sameGeneration && currentPhase(enactment?.status?.conditions) === "Available" };
     });
 }
+
+const trueMessage = (enactment: Enactment) => enactment.status?.conditions?.find((c) => c.status === "True")?.message;
 
 /** How long a policy waits for interfaces nobody declares yet (another policy may be on its way) before it fails. */
 const ORPHAN_WAIT_MS = 120_000;
@@ -85,11 +87,18 @@ function dependencyWait(ctx: HandlerContext, self: string, generation: number, d
   return undefined;
 }
 
-/** A conflict with a policy that already holds on this node, described, if there is one. */
+/**
+ * A conflict with an older policy on this node (it wins, neighbours.ts),
+ * described — the oldest such policy — if there is one. Whether the older
+ * one holds here yet does not matter: every node decides alike.
+ */
 function conflictWith(ctx: HandlerContext, self: string, desired: NetworkState): string | undefined {
-  for (const other of neighbours(ctx, self)) {
-    if (!other.available || !other.state) continue;
-    const found = conflicts(desired, other.state);
+  const me = { name: self, creationTimestamp: ctx.policy(self)?.metadata.creationTimestamp };
+  const older = neighbours(ctx, self)
+    .filter((o) => o.state && precedes(o, me))
+    .sort((a, b) => (precedes(a, b) ? -1 : 1));
+  for (const other of older) {
+    const found = conflicts(desired, other.state!);
     if (found.length) return describeConflicts(self, other.name, ctx.nodeName, found);
   }
   return undefined;
@@ -130,10 +139,24 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
   const retry = ctx.retries.get(name);
   if (retry && retry.generation !== generation) ctx.retries.delete(name);
   const retrying = retry?.generation === generation && phase === "Progressing";
-  if (sameGeneration && (phase === "Aborted" || phase === "Failing")) return {};
-  if (sameGeneration && phase === "Available" && !drifted) return {};
+  // A conflict lost is looked at again (the older policy may be gone); any other failure waits for a new generation.
+  const lostConflict = phase === "Failing" && enactment.status?.conditions?.some((c) => c.type === "Failing" && c.status === "True" && c.reason === "Conflict");
+  if (sameGeneration && (phase === "Aborted" || (phase === "Failing" && !lostConflict))) return {};
 
   const status = (p: EnactmentPhase, fields = {}) => ctx.enactments.setStatus(enactment, p, { policyGeneration: generation, ...fields }).then((e) => (enactment = e));
+  const reportConflict = async (conflict: string) => {
+    const known = sameGeneration && lostConflict && conflict === trueMessage(enactment);
+    await status({ phase: "Failing", reason: "Conflict", message: conflict });
+    // One Event per conflict, not one per look at it.
+    if (!known) await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "ConflictingPolicies", action: "Validate", note: conflict.slice(0, 1000) });
+    return {};
+  };
+  if (sameGeneration && phase === "Available" && !drifted) {
+    // Holding here, but an older policy that sets a field differently may have arrived since: it wins.
+    const held = enactment.status?.desiredState ? parseState(enactment.status.desiredState).state : undefined;
+    const lost = held ? conflictWith(ctx, name, held) : undefined;
+    return lost ? reportConflict(lost) : {};
+  }
 
   const snapshot = await ctx.backend.read();
   const rendered = renderForNode(policy, enactment, snapshot.state, ctx.version);
@@ -149,11 +172,7 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
     return { requeueAfterMs: 3_000 };
   }
   const conflict = conflictWith(ctx, name, rendered.desired);
-  if (conflict) {
-    await status({ phase: "Failing", message: conflict });
-    await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "ConflictingPolicies", action: "Validate", note: conflict.slice(0, 1000) });
-    return {};
-  }
+  if (conflict) return reportConflict(conflict);
   const fields = { desiredState: rendered.rendered as Record<string, unknown>, capturedStates: rendered.capturedStates, desiredStateMetaInfo: { time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), version: ctx.version } };
   const validation = validate(rendered.desired, staticView(snapshot));
   if (hasErrors(validation.issues)) {

@@ -52,6 +52,20 @@ export interface HostBackend {
    * PID. A backend whose host dies with this process (the in-memory one) has
    * none.
    */
+  /**
+   * What the state model does not carry but a user would see after a
+   * rollback: the routing tables as the kernel lists them, with protocol and
+   * scope (one line per route, sorted; link-local and multicast routes the
+   * kernel makes by itself left out). Compared before and after a rollback,
+   * so "the host is as before" is said only when it is true.
+   */
+  routeListing?(): Promise<string[]>;
+  /**
+   * Makes the routing tables list exactly `before` again where the state
+   * model could not: routes put back with their protocol, scope and metric,
+   * routes that appeared (the kernel's own for a re-added address) removed.
+   */
+  restoreRouteListing?(before: readonly string[]): Promise<void>;
   startWatchdog?(checkpointId: string, options?: { applierPid?: number }): number;
 }
 

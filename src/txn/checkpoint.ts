@@ -25,6 +25,8 @@ export interface Checkpoint {
   /** The namespace the change is in (the watchdog needs it), and its identity (src/host/kernel/netns-identity.ts). */
   netns?: string;
   netnsIdentity?: string;
+  /** The target's routes as the kernel listed them before the change (HostBackend.routeListing), to say what a rollback could not restore. */
+  routesBefore?: string[];
 }
 
 const file = (dir: string) => join(dir, "checkpoint.json");

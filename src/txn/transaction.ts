@@ -37,7 +37,7 @@ export type ApplyEvent =
   | { type: "probe-skipped"; target: string; detail: string }
   | { type: "probed"; results: ProbeResult[]; ms: number }
   | { type: "rolling-back"; reason: string }
-  | { type: "rolled-back"; ms: number }
+  | { type: "rolled-back"; ms: number; outcome: string }
   | { type: "committed" }
   | { type: "pending"; id: string; deadline: number };
 
@@ -111,6 +111,23 @@ export async function restore(backend: HostBackend, revert: NetworkState): Promi
 }
 
 /** Rolls back a pending checkpoint (nodenet rollback, the watchdog, a failed apply). */
+/** "the host is as before", or exactly what differs from before in what the kernel lists (e.g. a route's protocol). */
+export async function describeRestored(backend: HostBackend, checkpoint: Checkpoint): Promise<string> {
+  if (!checkpoint.routesBefore || !backend.routeListing) return "the host is as before";
+  let after = await backend.routeListing().catch(() => undefined);
+  if (!after) return "the host is as before (its routes could not be read back to compare)";
+  // The state model has no route protocol: a route re-added by the revert is "static", one the kernel dropped
+  // with its address (a DHCP default route) is not in the revert at all. Put the listing back as it was.
+  if (backend.restoreRouteListing && after.join("\n") !== checkpoint.routesBefore.join("\n")) {
+    await backend.restoreRouteListing(checkpoint.routesBefore).catch(() => undefined);
+    after = (await backend.routeListing().catch(() => undefined)) ?? after;
+  }
+  const missing = checkpoint.routesBefore.filter((line) => !after.includes(line));
+  const extra = after.filter((line) => !checkpoint.routesBefore!.includes(line));
+  if (!missing.length && !extra.length) return "the host is as before";
+  return `the host is as before except its routes: ${[...missing.map((l) => `missing "${l}"`), ...extra.map((l) => `new "${l}"`)].join("; ")}`;
+}
+
 export async function rollbackCheckpoint(backend: HostBackend, checkpoint: Checkpoint, options: { fromWatchdog?: boolean } = {}): Promise<void> {
   try {
     await restore(backend, checkpoint.revert);
@@ -195,6 +212,7 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
       applyPid: process.pid,
       ...(backend.netns ? { netns: backend.netns } : {}),
       ...(backend.identity ? { netnsIdentity: backend.identity } : {}),
+      ...(backend.routeListing ? { routesBefore: await backend.routeListing() } : {}),
     });
     // Probes that already fail are not held against the change.
     const baselineTargets = options.probes ? probeTargets(before.state, before.state, options.probes) : [];
@@ -226,9 +244,10 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
         // Both matter: what went wrong, and that the host could not be restored.
         throw new NodenetError("rollback-failed", `${reason}\n${(rollbackError as Error).message}`, { cause: error });
       }
-      emit({ type: "rolled-back", ms: Date.now() - started });
-      if (error instanceof NodenetError) throw new NodenetError(error.kind, `${error.message}; rolled back, the host is as before`, { restored: true, cause: error.cause, issues: error.issues });
-      throw new NodenetError("backend-failed", `${reason}; rolled back, the host is as before`, { restored: true, cause: error });
+      const outcome = await describeRestored(backend, checkpoint);
+      emit({ type: "rolled-back", ms: Date.now() - started, outcome });
+      if (error instanceof NodenetError) throw new NodenetError(error.kind, `${error.message}; rolled back, ${outcome}`, { restored: true, cause: error.cause, issues: error.issues });
+      throw new NodenetError("backend-failed", `${reason}; rolled back, ${outcome}`, { restored: true, cause: error });
     };
 
     let started = Date.now();

@@ -151,19 +151,18 @@ describe("failures in the middle", () => {
     const ns = await TestNetns.create("midfail", t);
     await ns.batch(["link add vexist type veth peer name vexistp", "address add 203.0.113.5/24 dev vexist", "link set vexist up"]);
     const before = await show(ns);
-    // The plan creates a bridge and enslaves a port first, then fails: MTU 9000 on a veth
-    // whose peer keeps 1500 is fine, but an address on a link that a later line deletes is
-    // not; here the collision is a new veth whose peer name is already taken.
+    // The plan creates a bridge and enslaves a port first, then fails: validation lets a
+    // multicast MAC address through (nmstate does too), the kernel refuses it.
     const [file] = stateFiles(
       t,
       `interfaces:
 - {name: br7, type: linux-bridge, state: up, bridge: {port: [{name: vexist}]}, ipv4: {enabled: true, address: [{ip: 198.51.100.7, prefix-length: 24}]}}
-- {name: vnew, type: veth, state: up, veth: {peer: vexistp}}
+- {name: vnew, type: veth, state: up, mac-address: "01:00:5E:00:00:01", veth: {peer: vnewp}}
 `,
     );
     const result = await nodenet(["apply", "--netns", ns.name, "--no-probes", file!]);
     assert.notEqual(result.code, 0);
-    assert.match(result.stderr, /operation \d+\/\d+ failed: ip link add vnew type veth peer name vexistp/);
+    assert.match(result.stderr, /operation \d+\/\d+ failed: ip link set dev vnew address 01:00:5E:00:00:01: RTNETLINK answers: Cannot assign requested address/);
     assert.match(result.stderr, /rolled back, the host is as before/);
     assert.equal(await show(ns), before);
   });

@@ -70,7 +70,7 @@ function reporter(quiet: boolean, relocate: (issues: readonly Issue[]) => Issue[
         err(`rolling back: ${event.reason}`);
         break;
       case "rolled-back":
-        err(`rolled back in ${event.ms} ms; the host is as before`);
+        err(`rolled back in ${event.ms} ms; ${event.outcome}`);
         break;
       case "committed":
         err("committed");

@@ -3,7 +3,7 @@ import { NodenetError } from "../../errors.ts";
 import { KernelBackend } from "../../host/kernel/backend.ts";
 import { readCheckpoint } from "../../txn/checkpoint.ts";
 import { lockTarget } from "../../txn/lock.ts";
-import { commitCheckpoint, rollbackCheckpoint } from "../../txn/transaction.ts";
+import { commitCheckpoint, describeRestored, rollbackCheckpoint } from "../../txn/transaction.ts";
 import { runWatchdog } from "../../txn/watchdog.ts";
 import { err } from "../io.ts";
 import { kernelTarget, type TargetOptions } from "../target.ts";
@@ -35,7 +35,7 @@ export function registerCheckpointCommands(program: Command): void {
         const checkpoint = readCheckpoint(backend.checkpointDir);
         if (!checkpoint) throw new NodenetError("invalid-input", `no change is pending on ${backend.description}`);
         await rollbackCheckpoint(backend, checkpoint);
-        err(`rolled back the change of ${checkpoint.createdAt}; the host is as before`);
+        err(`rolled back the change of ${checkpoint.createdAt}; ${await describeRestored(backend, checkpoint)}`);
       } finally {
         lock.release();
       }

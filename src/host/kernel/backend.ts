@@ -9,7 +9,7 @@ import { commandOf } from "../../state/plan/operations.ts";
 import { autoSettingsFields } from "../../state/plan/index.ts";
 import { DynamicAddressingManager } from "./dynamic.ts";
 import { canonicalIp } from "../../state/ip-address.ts";
-import { run, inNetns } from "./exec.ts";
+import { run, inNetns, ip } from "./exec.ts";
 import { executeSegments } from "./execute.ts";
 import { defaultStateDir, stateRoot } from "./paths.ts";
 import { netnsIdentity, transactionDirOf } from "./netns-identity.ts";
@@ -83,6 +83,32 @@ export class KernelBackend implements HostBackend {
 
   startWatchdog(checkpointId: string, options: { applierPid?: number } = {}): number {
     return startWatchdog({ stateDir: this.stateDir, checkpointDir: this.checkpointDir, checkpointId, netns: this.netns, identity: this.identity, applierPid: options.applierPid });
+  }
+
+  async routeListing(): Promise<string[]> {
+    const [v4, v6] = await Promise.all([ip(this.netns, ["-4", "route", "show", "table", "all"]), ip(this.netns, ["-6", "route", "show", "table", "all"])]);
+    return [...v4.stdout.split("\n"), ...v6.stdout.split("\n")]
+      .map((line) => line.trim())
+      .filter((line) => line && !/\bfe80::|\bff00::\/8|^multicast /.test(line))
+      .sort();
+  }
+
+  /**
+   * Equivalent to: `ip route replace LINE` for each route missing and `ip route del LINE` for each
+   * one new, with each line's words as `ip route show` printed them (its output is valid input).
+   * Routes the kernel makes for an address it has (proto kernel) come and go with the address; they
+   * are removed when new but never added.
+   */
+  async restoreRouteListing(before: readonly string[]): Promise<void> {
+    const now = await this.routeListing();
+    const family = (line: string) => (/^(local |broadcast |anycast |unicast )?[0-9a-f]*:[0-9a-f:]*[/ ]/.test(line) ? "-6" : "-4");
+    for (const line of before.filter((l) => !now.includes(l) && !/\bproto kernel\b/.test(l))) {
+      await ip(this.netns, [family(line), "route", "replace", ...line.split(/\s+/)]).catch(() => undefined);
+    }
+    const replaced = await this.routeListing();
+    for (const line of replaced.filter((l) => !before.includes(l))) {
+      await ip(this.netns, [family(line), "route", "del", ...line.split(/\s+/)]).catch(() => undefined);
+    }
   }
 
   targetGone(): string | undefined {

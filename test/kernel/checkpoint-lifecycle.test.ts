@@ -67,6 +67,7 @@ describe("a pending change belongs to the namespace, not to its name", () => {
 
     const first = await nodenet(["apply", "--netns", ns.name, "--no-probes", "--no-commit", "--timeout", "30", bridge!]);
     assert.equal(first.code, 0, first.stderr);
+    await ns.settle();
     const withBridge = await kernelSnapshot(ns);
     const second = await nodenet(["apply", "--netns", alias, "--no-probes", other!]);
     assert.equal(second.code, 7, second.stderr);

@@ -24,7 +24,8 @@ function restorable(iface: Interface): Interface {
   for (const family of ["ipv4", "ipv6"] as const) {
     const ip = out[family];
     if (!ip || ip.enabled === false || (!ip.dhcp && !(ip as { autoconf?: boolean }).autoconf && !ip.address?.length)) {
-      out[family] = { enabled: false };
+      // IPv6 that was on without addresses stays on: `enabled: false` would turn the kernel's IPv6 off (disable_ipv6=1).
+      out[family] = family === "ipv6" && ip?.enabled === true ? { enabled: true, address: [] } : { enabled: false };
     } else {
       for (const address of ip.address ?? []) {
         delete address["valid-life-time"];

@@ -71,7 +71,8 @@ export class KernelBackend implements HostBackend {
       const v6 = iface.ipv6?.address ?? [];
       const lease6 = dyn.dhcp6 ? this.dynamic.lease(iface.name, 6) : undefined;
       if (dyn.dhcp6 && !(lease6 && v6.some((a) => a.ip === canonicalIp(lease6.ip) && a["prefix-length"] === lease6.prefix))) delete dyn.dhcp6;
-      iface.ipv6 = { ...iface.ipv6, enabled: v6.length > 0 || Boolean(dyn.dhcp6 || dyn.autoconf), dhcp: Boolean(dyn.dhcp6), autoconf: Boolean(dyn.autoconf), address: v6 };
+      // IPv6 is on whenever the kernel's is (disable_ipv6=0, as the read reports it), with or without addresses.
+      iface.ipv6 = { ...iface.ipv6, enabled: Boolean(iface.ipv6?.enabled) || v6.length > 0 || Boolean(dyn.dhcp6 || dyn.autoconf), dhcp: Boolean(dyn.dhcp6), autoconf: Boolean(dyn.autoconf), address: v6 };
       const v6settings = dyn.dhcp6 ?? dyn.autoconf;
       if (v6settings) Object.assign(iface.ipv6, autoSettingsFields(v6settings));
     }

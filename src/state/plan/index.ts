@@ -183,6 +183,7 @@ function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState):
   if (t.type === "linux-bridge") planBridge(b, m.name, t, c);
   if (t.type === "bond") planBond(b, m.name, t, c);
 
+  const isBond = (name: string) => Boolean(name) && (merged.interfaces.get(name)?.current ?? merged.interfaces.get(name)?.merged ?? merged.current.interfaces?.find((i) => i.name === name))?.type === "bond";
   const controllerBefore = before.controller ?? "";
   const controllerAfter = t.controller ?? "";
   if (controllerAfter !== controllerBefore) {
@@ -200,10 +201,12 @@ function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState):
     if (forwarding !== undefined && forwarding !== (c?.ipv4 as Ipv4 | undefined)?.forwarding) {
       b.add("sysctl", { op: "sysctl", key: `net/ipv4/conf/${sysctlName(m.name)}/forwarding`, value: forwarding ? "1" : "0" });
     }
+    const switched = family === "ipv6" ? planIpv6Switch(b, m) : undefined;
     const want = t[family]?.enabled === false ? [] : normaliseAddresses(t[family]?.address ?? []);
-    // Taking a link down flushes its IPv6 addresses (unless keep_addr_on_down): they must be added again.
+    // Taking a link down flushes its IPv6 addresses (unless keep_addr_on_down), and so does turning
+    // IPv6 off: they must not be removed again, and are added again afterwards.
     const goingDown = t.state === "down" && before.state === "up";
-    const have = goingDown && family === "ipv6" ? [] : normaliseAddresses(before[family]?.address ?? []);
+    const have = (goingDown || switched === "off") && family === "ipv6" ? [] : normaliseAddresses(before[family]?.address ?? []);
     const key = (a: { ip: string; "prefix-length": number }) => `${a.ip}/${a["prefix-length"]}`;
     const wantKeys = new Set(want.map(key));
     const haveKeys = new Set(have.map(key));
@@ -218,8 +221,29 @@ function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState):
 
   const up = t.state !== "down";
   const wasUp = before.state === "up";
-  const bondPortDowned = controllerAfter !== controllerBefore && controllerAfter && merged.interfaces.get(controllerAfter)?.merged.type === "bond";
+  // The bonding driver takes a port down when it joins (see attach) and when it leaves the bond, whether
+  // the bond's port list dropped it or the bond was removed: a port declared up is brought up again.
+  const bondPortDowned = controllerAfter !== controllerBefore && (isBond(controllerAfter) || isBond(controllerBefore));
   if (up !== wasUp || (up && bondPortDowned)) b.add(up ? "link-up" : "detach", { op: "link-state", name: m.name, up });
+}
+
+/**
+ * The kernel's IPv6 switch (`disable_ipv6`), as NetworkManager sets it for
+ * nmstate: a declared `ipv6: {enabled: false}` turns IPv6 off on that
+ * interface (the kernel drops its addresses, link-local included, and ignores
+ * router advertisements); any other declared IPv6 section turns it back on
+ * where it is off. Ports disabled only by implication (a bridge or bond port)
+ * keep the kernel's IPv6 as it is.
+ */
+function planIpv6Switch(b: PlanBuilder, m: MergedInterface): "on" | "off" | undefined {
+  const declared = m.desired?.ipv6;
+  if (!declared) return undefined;
+  // A new link starts with the kernel's IPv6 on; `current.ipv6.enabled` is `disable_ipv6 == 0` (unknown: left alone).
+  const on = m.current ? m.current.ipv6?.enabled : true;
+  const wanted = declared.enabled !== false;
+  if (on === undefined || on === wanted) return undefined;
+  b.add("sysctl", { op: "sysctl", key: `net/ipv6/conf/${sysctlName(m.name)}/disable_ipv6`, value: wanted ? "0" : "1" });
+  return wanted ? "on" : "off";
 }
 
 function planBridge(b: PlanBuilder, name: string, t: Interface, c: Interface | undefined): void {

@@ -12,7 +12,9 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { glob } from "node:fs/promises";
 import { run } from "node:test";
 import { spec } from "node:test/reporters";
@@ -79,6 +81,11 @@ async function main() {
   }
   const runId = process.env.NODENET_TEST_RUN ?? `${process.pid.toString(36)}${randomBytes(2).toString("hex")}`;
   process.env.NODENET_TEST_RUN = runId;
+  // Tests never write the host's persisted records (/etc/nodenet): every CLI, lab and handler the
+  // tests start inherits this directory, and tests that look at a record pass their own --record.
+  const persistDir = process.env.NODENET_PERSIST_DIR ?? mkdtempSync(join(tmpdir(), `nodenet-persist-${runId}-`));
+  const ownPersistDir = !process.env.NODENET_PERSIST_DIR;
+  process.env.NODENET_PERSIST_DIR = persistDir;
   const started = Date.now();
   const results: SuiteResult[] = [];
 
@@ -104,6 +111,7 @@ async function main() {
   }
 
   const leaks = await sweepLeftovers(runId);
+  if (ownPersistDir) rmSync(persistDir, { recursive: true, force: true });
   if (leaks.length) {
     results.push({ name: "leftovers", ...zero(), failed: leaks.length, seconds: 0, notes: leaks });
   }

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { exitCodeOf, NodenetError } from "../errors.ts";
 import { registerApply } from "./commands/apply.ts";
+import { registerBoot } from "./commands/boot.ts";
 import { registerCheckpointCommands } from "./commands/checkpoint.ts";
 import { registerCluster } from "./commands/cluster.ts";
 import { registerDiff } from "./commands/diff.ts";
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerDiff(program);
   registerApply(program);
   registerCheckpointCommands(program);
+  registerBoot(program);
   registerPolicy(program);
   registerCluster(program);
   registerRollout(program);

@@ -5,6 +5,10 @@ import { KernelBackend } from "../host/kernel/backend.ts";
 
 export interface TargetOptions {
   netns?: string;
+  /** The persisted record's file (default under /etc/nodenet, per --netns). */
+  record?: string;
+  /** Apply without touching the persisted record (nmstate's --memory-only). */
+  memoryOnly?: boolean;
 }
 
 export function kernelTarget(options: TargetOptions): KernelBackend {
@@ -14,5 +18,5 @@ export function kernelTarget(options: TargetOptions): KernelBackend {
       throw new NodenetError("invalid-input", `--netns: network namespace ${options.netns} does not exist (see 'ip netns list')`);
     }
   }
-  return new KernelBackend(options.netns ? { netns: options.netns } : {});
+  return new KernelBackend({ ...(options.netns ? { netns: options.netns } : {}), ...(options.record ? { recordFile: options.record } : {}), ...(options.memoryOnly ? { recordFile: null } : {}) });
 }

@@ -36,6 +36,7 @@ import { writeKubeconfig } from "./controlplane/kubeconfig.ts";
 import { stopProcess, type ProcessRecord } from "./controlplane/process.ts";
 import { processStartTicks } from "../process-alive.ts";
 import { defaultStateDir } from "../host/kernel/paths.ts";
+import { labNodeRecord } from "./node-record.ts";
 import type { ControlPlane } from "./controlplane/types.ts";
 import { createLabNetwork, describeLabNetworkEvent, destroyLabNetwork, labNetworkStatus, nodeName, nodeNetns } from "./network/index.ts";
 
@@ -249,7 +250,7 @@ export async function startNodes(context: NodesContext, count: number): Promise<
         `handler-${node}`,
         netns,
         // The same state directory as the lab used to configure eth0: the handler then owns that DHCP client.
-        ["handler", "--node", node, "--kubeconfig", handlerKubeconfig, "--namespace", LAB_NAMESPACE, "--state-dir", defaultStateDir(netns), "--metrics-port", "9490"],
+        ["handler", "--node", node, "--kubeconfig", handlerKubeconfig, "--namespace", LAB_NAMESPACE, "--state-dir", defaultStateDir(netns), "--record", labNodeRecord(name, node), "--metrics-port", "9490"],
         join(logs, `handler-${node}.log`),
       ),
     );

@@ -27,6 +27,8 @@ export interface Checkpoint {
   netnsIdentity?: string;
   /** The target's routes as the kernel listed them before the change (HostBackend.routeListing), to say what a rollback could not restore. */
   routesBefore?: string[];
+  /** Applied with --memory-only: its commit leaves the persisted record alone. */
+  memoryOnly?: boolean;
 }
 
 const file = (dir: string) => join(dir, "checkpoint.json");

@@ -25,6 +25,7 @@ import { validate, type ValidateOptions } from "../state/validate/index.ts";
 import { formatMismatch, verifyState, type Mismatch } from "../state/verify.ts";
 import { newCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { lockTarget } from "./lock.ts";
+import { persistCommitted } from "./persist.ts";
 import { stopWatchdog } from "./watchdog.ts";
 import { processStartTicks } from "../process-alive.ts";
 
@@ -39,6 +40,7 @@ export type ApplyEvent =
   | { type: "rolling-back"; reason: string }
   | { type: "rolled-back"; ms: number; outcome: string }
   | { type: "committed" }
+  | { type: "record-warning"; detail: string }
   | { type: "pending"; id: string; deadline: number };
 
 export interface ApplyOptions {
@@ -54,6 +56,8 @@ export interface ApplyOptions {
   strict?: boolean;
   /** Compute and report, change nothing. */
   dryRun?: boolean;
+  /** Merge the committed change into the target's persisted record (default true; false: --memory-only, and boot itself). */
+  persist?: boolean;
   onEvent?: (event: ApplyEvent) => void;
 }
 
@@ -149,7 +153,8 @@ export async function rollbackCheckpoint(backend: HostBackend, checkpoint: Check
   if (!options.fromWatchdog) stopWatchdog(checkpoint.watchdogPid, checkpoint.id);
 }
 
-export async function commitCheckpoint(backend: HostBackend): Promise<Checkpoint> {
+/** Keeps a pending change: it joins the persisted record now, not when it was applied. */
+export async function commitCheckpoint(backend: HostBackend, options: { persist?: boolean } = {}): Promise<Checkpoint & { recordWarning?: string }> {
   const checkpoint = readCheckpoint(backend.checkpointDir);
   if (!checkpoint) throw new NodenetError("invalid-input", `no change is pending on ${backend.description}`);
   try {
@@ -159,7 +164,8 @@ export async function commitCheckpoint(backend: HostBackend): Promise<Checkpoint
     throw new NodenetError((error as NodenetError).kind ?? "backend-failed", `not committed: ${(error as Error).message}${when}`, { cause: error });
   }
   stopWatchdog(checkpoint.watchdogPid, checkpoint.id);
-  return checkpoint;
+  const recordWarning = options.persist === false || checkpoint.memoryOnly ? undefined : persistCommitted(backend, checkpoint.desired);
+  return recordWarning ? { ...checkpoint, recordWarning } : checkpoint;
 }
 
 function pendingError(backend: HostBackend, checkpoint: Checkpoint): NodenetError {
@@ -190,6 +196,11 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
     emit({ type: "planned", operations, diff });
     const result: ApplyResult = { changed: operations.length > 0, operations, diff, warnings, probes: [] };
     if (options.dryRun) return result;
+    const persist = () => {
+      if (options.persist === false) return;
+      const warning = persistCommitted(backend, desired);
+      if (warning) emit({ type: "record-warning", detail: warning });
+    };
 
     if (!operations.length) {
       // Nothing to write; still prove the host holds what was declared.
@@ -199,6 +210,8 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
           throw new NodenetError("verification-failed", `the host differs from the desired state in ways nodenet cannot change:\n${mismatches.map((m) => `  ${formatMismatch(m)}`).join("\n")}`);
         }
       }
+      // Already on the host, and now declared: a reboot must bring it back too.
+      persist();
       return result;
     }
 
@@ -210,6 +223,7 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
       revert,
       desired,
       applyPid: process.pid,
+      ...(options.persist === false ? { memoryOnly: true } : {}),
       ...(backend.netns ? { netns: backend.netns } : {}),
       ...(backend.identity ? { netnsIdentity: backend.identity } : {}),
       ...(backend.routeListing ? { routesBefore: await backend.routeListing() } : {}),
@@ -306,6 +320,7 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
     }
     stopWatchdog(checkpoint.watchdogPid, checkpoint.id);
     emit({ type: "committed" });
+    persist();
     return result;
   } finally {
     lock.release();

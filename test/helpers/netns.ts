@@ -8,6 +8,7 @@ import { rmSync } from "node:fs";
 import { ip, inNetns, run } from "../../src/host/kernel/exec.ts";
 import { defaultStateDir, stateRoot } from "../../src/host/kernel/paths.ts";
 import { netnsIdentity, transactionDirOf } from "../../src/host/kernel/netns-identity.ts";
+import { defaultRecordFile } from "../../src/host/kernel/record-path.ts";
 
 /** The processes running inside a namespace (`ip netns pids`). */
 export async function pidsIn(netns: string): Promise<number[]> {
@@ -92,6 +93,7 @@ export class TestNetns {
     rmSync(`/etc/netns/${this.name}`, { recursive: true, force: true });
     rmSync(defaultStateDir(this.name), { recursive: true, force: true });
     if (identity) rmSync(transactionDirOf(stateRoot(), identity), { recursive: true, force: true });
+    rmSync(defaultRecordFile(this.name), { force: true });
   }
 }
 

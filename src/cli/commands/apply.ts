@@ -75,6 +75,9 @@ function reporter(quiet: boolean, relocate: (issues: readonly Issue[]) => Issue[
       case "committed":
         err("committed");
         break;
+      case "record-warning":
+        err(`warning: ${event.detail}`);
+        break;
       case "pending":
         err(`change pending: run 'nodenet commit' to keep it or 'nodenet rollback' to undo it; it is rolled back at ${new Date(event.deadline).toLocaleTimeString()} otherwise`);
         break;
@@ -88,6 +91,8 @@ export function registerApply(program: Command): void {
     .description("apply desired state files transactionally: verify, probe, then commit — or roll back")
     .argument("<file...>", "desired state files (- for stdin); several files form one change")
     .option("--netns <name>", "apply inside the named network namespace")
+    .option("--memory-only", "change the running host only: a reboot does not bring this change back")
+    .option("--record <file>", "the persisted record committed changes join (default /etc/nodenet/state.yml, /etc/nodenet/netns/NAME.yml with --netns)")
     .option("--no-commit", "leave the change pending until 'nodenet commit' (or roll back at --timeout)")
     .addOption(new Option("--timeout <seconds>", "roll back unless committed within this time, even if nodenet is killed").argParser(positiveSeconds("--timeout")).default(60))
     .option("--no-verify", "do not read the host back to check the result")
@@ -113,6 +118,8 @@ What happens:
   6. probes: the default gateway answers, each DNS server answers, each --probe connects
      (a probe that already failed before the change is skipped with a warning)
   7. commit — or, on any failure, roll back and verify the host is as before
+  8. the committed change joins the persisted record that 'nodenet boot' applies after a
+     reboot (not with --memory-only; a pending --no-commit change joins it at 'nodenet commit')
 
 Exit status: 0 applied (or nothing to do), 2 invalid input, 3 verification failed,
 4 probe failed, 5 kernel error, 6 ROLLBACK FAILED, 7 another change is pending.

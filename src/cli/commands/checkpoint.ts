@@ -13,12 +13,15 @@ export function registerCheckpointCommands(program: Command): void {
     .command("commit")
     .description("keep the change left pending by 'apply --no-commit'")
     .option("--netns <name>", "the namespace the change is pending in")
+    .option("--record <file>", "the persisted record the change joins (default as for apply)")
+    .option("--memory-only", "keep the change running only: a reboot does not bring it back")
     .action(async (flags: TargetOptions) => {
       const backend = kernelTarget(flags);
       const lock = lockTarget(backend);
       try {
         const checkpoint = await commitCheckpoint(backend);
         err(`committed the change of ${checkpoint.createdAt}`);
+        if (checkpoint.recordWarning) err(`warning: ${checkpoint.recordWarning}`);
       } finally {
         lock.release();
       }

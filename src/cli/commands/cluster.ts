@@ -21,6 +21,7 @@ export function registerCluster(program: Command): void {
     .option("--metrics-port <port>", "serve /metrics, /healthz and /readyz on this port (0: off)", (v: string) => Number(v), 9490)
     .option("--metrics-address <address>", "address to serve them on", "0.0.0.0")
     .option("--exclude <glob...>", "interfaces left out of the NodeNetworkState", ["veth*"])
+    .option("--record <file>", "the persisted record every committed change joins, applied by 'nodenet boot' (default /etc/nodenet/state.yml; in a container: a hostPath)")
     .option("--resolv-conf <path>", "the resolver file to manage (in a container: the host's, e.g. /host/etc/resolv.conf)")
     .addHelpText(
       "after",
@@ -32,7 +33,7 @@ maxUnavailable slot at a time with probes (gateway, DNS, the API server, the
 policy's own spec.probes) and automatic rollback, and re-applies within
 seconds when someone changes the node by hand.`,
     )
-    .action(async (flags: { node: string; kubeconfig?: string; namespace: string; stateDir?: string; probeTimeout: number; metricsPort: number; metricsAddress: string; exclude: string[]; resolvConf?: string }) => {
+    .action(async (flags: { node: string; kubeconfig?: string; namespace: string; stateDir?: string; probeTimeout: number; metricsPort: number; metricsAddress: string; exclude: string[]; resolvConf?: string; record?: string }) => {
       const { connect } = await import("../../cluster/kube/config.ts");
       const { Handler } = await import("../../cluster/handler/handler.ts");
       const handler = new Handler({
@@ -42,6 +43,7 @@ seconds when someone changes the node by hand.`,
         probeTimeoutMs: flags.probeTimeout * 1000,
         exclude: flags.exclude,
         ...(flags.resolvConf ? { resolvConf: flags.resolvConf } : {}),
+        ...(flags.record ? { recordFile: flags.record } : {}),
         ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
         ...(flags.metricsPort > 0 ? { metrics: { host: flags.metricsAddress, port: flags.metricsPort } } : {}),
       });

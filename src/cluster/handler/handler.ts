@@ -57,6 +57,8 @@ export interface HandlerOptions {
   metrics?: { host: string; port: number };
   /** The resolver file to manage (in a container: the host's /etc/resolv.conf, mounted). */
   resolvConf?: string;
+  /** The persisted record committed changes join (ADR 0008); default /etc/nodenet/state.yml. */
+  recordFile?: string;
   /** Interfaces left out of the NodeNetworkState (globs). */
   exclude?: string[];
   version?: string;
@@ -66,7 +68,7 @@ export interface HandlerOptions {
 export class Handler {
   readonly metrics: HandlerMetrics;
   readonly reporter: NodeStateReporter;
-  private readonly options: Required<Omit<HandlerOptions, "metrics" | "exclude" | "resolvConf">> & Pick<HandlerOptions, "metrics" | "exclude" | "resolvConf">;
+  private readonly options: Required<Omit<HandlerOptions, "metrics" | "exclude" | "resolvConf" | "recordFile">> & Pick<HandlerOptions, "metrics" | "exclude" | "resolvConf" | "recordFile">;
   private readonly backend: KernelBackend;
   private readonly queue: WorkQueue;
   private readonly nodes: Informer<Node>;
@@ -94,7 +96,11 @@ export class Handler {
     };
     const { kube, node, log } = this.options;
     this.metrics = new HandlerMetrics(node);
-    this.backend = new KernelBackend({ stateDir: this.options.stateDir, ...(this.options.resolvConf ? { resolvConf: this.options.resolvConf } : {}) });
+    this.backend = new KernelBackend({
+      stateDir: this.options.stateDir,
+      ...(this.options.resolvConf ? { resolvConf: this.options.resolvConf } : {}),
+      ...(this.options.recordFile ? { recordFile: this.options.recordFile } : {}),
+    });
     const policies = policyClient(kube);
     const enactments = enactmentClient(kube);
     this.store = new EnactmentStore(enactments, HANDLER_FIELD_MANAGER);

@@ -13,6 +13,7 @@ import { run, inNetns, ip } from "./exec.ts";
 import { executeSegments } from "./execute.ts";
 import { defaultStateDir, stateRoot } from "./paths.ts";
 import { netnsIdentity, transactionDirOf } from "./netns-identity.ts";
+import { defaultRecordFile } from "./record-path.ts";
 import { readKernelSnapshot } from "./read/index.ts";
 import { readStaticDns, writeStaticDns } from "./resolver.ts";
 import { startWatchdog } from "./watchdog.ts";
@@ -27,6 +28,8 @@ export interface KernelBackendOptions {
   checkpointDir?: string;
   /** The identity of the namespace this backend must act on (the watchdog's, recorded at apply); by default the one the name has now. */
   netnsIdentity?: string;
+  /** The persisted record (ADR 0008); default per target under /etc/nodenet, null: keep nothing across reboots. */
+  recordFile?: string | null;
   /** The resolver file to manage instead of the target's usual one (e.g. the host's /etc mounted into a container). */
   resolvConf?: string;
 }
@@ -36,6 +39,7 @@ export class KernelBackend implements HostBackend {
   readonly stateDir: string;
   readonly checkpointDir: string;
   readonly identity: string | undefined;
+  readonly recordFile: string | undefined;
   readonly description: string;
   readonly dynamic: DynamicAddressingManager;
   private readonly leaseTimeoutMs: number;
@@ -46,6 +50,7 @@ export class KernelBackend implements HostBackend {
     this.stateDir = options.stateDir ?? defaultStateDir(options.netns);
     this.identity = options.netns ? (options.netnsIdentity ?? netnsIdentity(options.netns)) : undefined;
     this.checkpointDir = options.checkpointDir ?? (options.stateDir || !this.identity ? this.stateDir : transactionDirOf(stateRoot(), this.identity));
+    this.recordFile = options.recordFile === null ? undefined : (options.recordFile ?? defaultRecordFile(options.netns));
     this.description = options.netns ? `namespace ${options.netns}` : "this host";
     this.dynamic = new DynamicAddressingManager(options.netns, this.stateDir, options.resolvConf);
     this.resolvConf = options.resolvConf;

@@ -19,6 +19,7 @@ import { defaultStateDir, resolvConfPath } from "../../host/kernel/paths.ts";
 import { runProbes } from "../../probe/runner.ts";
 import { defaultProbeSettings, describeFailure } from "../../probe/types.ts";
 import { applyState } from "../../txn/transaction.ts";
+import { labNodeRecord } from "../node-record.ts";
 import { destroyLabNetwork } from "./destroy.ts";
 import { DNSMASQ_STARTED, dnsmasqLines } from "./dnsmasq.ts";
 import { labNetworkPaths, type LabNetworkPaths } from "./paths.ts";
@@ -108,7 +109,8 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
  * before the change is skipped after it (and costs the baseline's retries).
  */
 async function configureNode(plan: LabNetworkPlan, node: LabNodePlan): Promise<string> {
-  const backend = new KernelBackend({ netns: node.netns });
+  // The node's "OS" network (eth0 by DHCP) is recorded like any declaration, on the node's own disk.
+  const backend = new KernelBackend({ netns: node.netns, recordFile: labNodeRecord(plan.name, node.name) });
   await applyState(backend, nodeDesiredState(), { probes: defaultProbeSettings(), timeoutSeconds: 60 });
   const { stdout } = await ip(node.netns, ["-json", "-4", "address", "show", "dev", "eth0"]);
   const addresses = (JSON.parse(stdout) as { addr_info?: { local: string }[] }[]).flatMap((l) => l.addr_info ?? []).map((a) => a.local);

@@ -11,7 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { parse } from "yaml";
+import { KernelBackend } from "../../src/host/kernel/backend.ts";
 import { run } from "../../src/host/kernel/exec.ts";
+import { readCheckpoint } from "../../src/txn/checkpoint.ts";
 import { nodenet, stateFiles } from "../helpers/cli.ts";
 import { killProcessesIn, TestNetns } from "../helpers/netns.ts";
 
@@ -38,8 +40,13 @@ async function plugNics(ns: TestNetns): Promise<void> {
 /** A power cycle of the namespace: every process and all kernel state gone, the same NICs back. */
 async function reboot(ns: TestNetns, nics = true): Promise<void> {
   await killProcessesIn(ns.name);
+  // The power goes: the rollback watchdog of a pending change dies too, and /run is emptied.
+  const backend = new KernelBackend({ netns: ns.name });
+  const pending = readCheckpoint(backend.checkpointDir);
+  if (pending?.watchdogPid) process.kill(pending.watchdogPid, "SIGKILL");
+  rmSync(backend.checkpointDir, { recursive: true, force: true });
+  rmSync(backend.stateDir, { recursive: true, force: true });
   await run("ip", ["netns", "delete", ns.name]);
-  rmSync(`/run/nodenet/netns-${ns.name}`, { recursive: true, force: true });
   await run("ip", ["netns", "add", ns.name]);
   await ns.ip(["link", "set", "lo", "up"]);
   if (nics) await plugNics(ns);

@@ -14,7 +14,7 @@ step() { printf '[install] %s\n' "$*" >&2; }
 # iputils-ping: gateway probes; openssl: lab certificates; procps/util-linux: ps, mount;
 # user-mode-linux + kmod + bash-builtins: the full-kernel test harness (test/uml).
 step "Debian packages"
-scripts/apt-install.sh iproute2 udhcpc isc-dhcp-client dnsmasq-base iputils-ping openssl procps util-linux kmod user-mode-linux bash-builtins
+scripts/apt-install.sh iproute2 udhcpc isc-dhcp-client dnsmasq-base iputils-ping openssl procps util-linux kmod user-mode-linux bash-builtins systemd
 
 # npm ci only when package-lock.json changed since the last install.
 stamp=node_modules/.nodenet-lock-sha

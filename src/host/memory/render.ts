@@ -18,6 +18,7 @@ import type { NetworkState } from "../../state/schema/state.ts";
 import { renderBridgeOptions, renderBridgePort } from "./bridge.ts";
 import { compareText, portsOf, type Family, type MemHost, type MemLink } from "./model.ts";
 import { routeFamily } from "./routes.ts";
+import { compareRoutes } from "../../state/route-order.ts";
 
 
 function ipSection(host: MemHost, link: MemLink, family: Family): Ipv4 | Ipv6 {
@@ -68,11 +69,12 @@ function renderLink(host: MemHost, link: MemLink): Interface {
   return iface;
 }
 
-const routeKey = (r: Route) =>
-  [routeFamily(r), String(r["table-id"]).padStart(10, "0"), r.destination, String(r.metric ?? 0).padStart(10, "0"), r["next-hop-interface"] ?? "", r["next-hop-address"] ?? "", r["route-type"] ?? ""].join("|");
-
-/** Kernel-like order (by table, destination, metric), so that a route removed and added again reads the same. */
-const sortRoutes = (routes: Route[]) => routes.sort((a, b) => compareText(routeKey(a), routeKey(b)));
+/** The kernel reader's order (src/state/route-order.ts), so both backends print the same routes alike. */
+const sortRoutes = (routes: Route[]) =>
+  routes
+    .map((route) => ({ route, family: routeFamily(route) === "ipv6" ? (6 as const) : (4 as const) }))
+    .sort(compareRoutes)
+    .map((r) => r.route);
 
 function renderRoute(r: Route): Route {
   const { destination, "next-hop-interface": dev, "next-hop-address": via, metric, "table-id": table, ...rest } = r;

@@ -19,7 +19,8 @@
 import type { IpNexthop, IpRoute } from "./ipjson.ts";
 import type { Route } from "../../../state/schema/index.ts";
 import { canonicalIp, canonicalNetwork, parseNetwork, type Family } from "../../../state/ip-address.ts";
-import { compareText, numberOf } from "./values.ts";
+import { numberOf } from "./values.ts";
+import { compareRoutes } from "../../../state/route-order.ts";
 
 type RouteType = "unicast" | NonNullable<Route["route-type"]>;
 
@@ -164,32 +165,6 @@ export function routeEntries(route: IpRoute, family: Family, options: RouteReadO
   }
   if (!route.dev) return [];
   return [{ route: build(route.dev, gatewayOf(route), undefined, (route.flags ?? []).includes("onlink")), family, configured }];
-}
-
-function compareDestination(a: string | undefined, b: string | undefined): number {
-  const na = a ? parseNetwork(a) : undefined;
-  const nb = b ? parseNetwork(b) : undefined;
-  if (na && nb) {
-    if (na.address.value !== nb.address.value) return na.address.value < nb.address.value ? -1 : 1;
-    return na.prefix - nb.prefix;
-  }
-  return compareText(a ?? "", b ?? "");
-}
-
-export function compareRoutes(a: ReportedRoute, b: ReportedRoute): number {
-  const x = a.route;
-  const y = b.route;
-  return (
-    (x["table-id"] ?? MAIN_TABLE) - (y["table-id"] ?? MAIN_TABLE) ||
-    a.family - b.family ||
-    compareDestination(x.destination, y.destination) ||
-    (x.metric ?? 0) - (y.metric ?? 0) ||
-    compareText(x["next-hop-interface"] ?? "", y["next-hop-interface"] ?? "") ||
-    compareText(x["next-hop-address"] ?? "", y["next-hop-address"] ?? "") ||
-    compareText(x["route-type"] ?? "", y["route-type"] ?? "") ||
-    (x.weight ?? 0) - (y.weight ?? 0) ||
-    compareText(JSON.stringify(x), JSON.stringify(y))
-  );
 }
 
 export function routesSection(

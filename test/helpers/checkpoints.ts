@@ -43,3 +43,13 @@ export async function waitFor(what: string, condition: () => boolean | Promise<b
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** SIGKILL, ignoring a process already gone. */
+export function kill9(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}

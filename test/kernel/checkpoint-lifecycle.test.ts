@@ -13,20 +13,12 @@ import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { run } from "../../src/host/kernel/exec.ts";
 import { nodenet, stateFiles } from "../helpers/cli.ts";
-import { checkpointDirOf, readPending, waitFor, watchdogsFor } from "../helpers/checkpoints.ts";
+import { checkpointDirOf, kill9, readPending, waitFor, watchdogsFor } from "../helpers/checkpoints.ts";
 import { TestNetns } from "../helpers/netns.ts";
 import { kernelSnapshot } from "../helpers/snapshot.ts";
 
 const BRIDGE = "interfaces:\n- {name: br0, type: linux-bridge, state: up, bridge: {port: []}, ipv4: {enabled: true, address: [{ip: 192.0.2.7, prefix-length: 24}]}}\n";
 const NOSTACK = /nodenet bug|    at |Error: write/;
-
-function kill9(pid: number): void {
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-}
 
 describe("a pending change belongs to the namespace, not to its name", () => {
   test("a namespace deleted and re-created under the same name is not touched by the old watchdog", async (t) => {

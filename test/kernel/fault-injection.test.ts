@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { test } from "node:test";
 import { nodenet, stateFiles } from "../helpers/cli.ts";
-import { checkpointDirOf, readPending, waitFor, watchdogsFor } from "../helpers/checkpoints.ts";
+import { checkpointDirOf, kill9, readPending, waitFor, watchdogsFor } from "../helpers/checkpoints.ts";
 import { TestNetns } from "../helpers/netns.ts";
 import { kernelSnapshot } from "../helpers/snapshot.ts";
 
@@ -33,14 +33,6 @@ function prng(seed: number): () => number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const kill9 = (pid: number | undefined) => {
-  if (!pid) return;
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-};
 
 /** A snapshot without what differs between two creations of the same interfaces: random MACs, the link-local addresses made from them, and the order the kernel lists those in. */
 const declaredView = (snapshot: string) =>

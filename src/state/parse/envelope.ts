@@ -31,7 +31,7 @@ export function openEnvelope(value: unknown): { envelope?: Envelope; issues: Iss
     const spec = (doc.spec ?? {}) as Record<string, unknown>;
     return policyOf(spec, ["spec"]);
   }
-  if ("desiredState" in doc || "capture" in doc) return policyOf(doc, []);
+  if ("desiredState" in doc || "desired" in doc || "capture" in doc) return policyOf(doc, []);
   return { envelope: { kind: "state", state: doc, path: [] }, issues: [] };
 }
 
@@ -45,14 +45,21 @@ function policyOf(doc: Record<string, unknown>, prefix: IssuePath): { envelope?:
       if (typeof expression !== "string") issues.push(invalid([...prefix, "capture", name], "a capture expression must be a string"));
     }
   }
-  if (!("desiredState" in doc)) issues.push(invalid([...prefix, "desiredState"], "a policy needs a desiredState"));
+  // nmpolicy documents name the state `desired` (nmstate's NetworkPolicy
+  // field); `desiredState` is its alias there and the only name in a
+  // NodeNetworkConfigurationPolicy's spec.
+  const key = prefix.length === 0 && "desired" in doc ? "desired" : "desiredState";
+  if (prefix.length === 0 && "desired" in doc && "desiredState" in doc) {
+    issues.push(invalid([...prefix, "desired"], "desired and desiredState are two names for one field; give only one"));
+  }
+  if (!(key in doc)) issues.push(invalid([...prefix, "desiredState"], "a policy needs a desiredState"));
   if (issues.length) return { issues };
   return {
     envelope: {
       kind: "policy",
       capture: capture as Record<string, string>,
-      desiredState: doc.desiredState,
-      path: [...prefix, "desiredState"],
+      desiredState: doc[key],
+      path: [...prefix, key],
       capturePath: [...prefix, "capture"],
     },
     issues,

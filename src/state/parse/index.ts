@@ -62,7 +62,8 @@ function partialParse(rest: unknown, issues: readonly { code: string; path: Prop
 export function parseState(value: unknown): ParseResult {
   if (value === null || value === undefined) return { state: {}, issues: [] };
   const normalised = normaliseAliases(value);
-  const { issues, rest } = extractUnsupported(normalised);
+  const { issues, rest } = extractUnsupported(normalised.value);
+  issues.unshift(...normalised.issues);
   // Interfaces of unsupported types were replaced by holes; drop them but keep
   // the original index in every later path.
   const indexMap: number[] = [];

@@ -20,10 +20,20 @@ export function integer(min: number, max: number) {
 
 export const u32 = () => integer(0, 0xffff_ffff);
 
-/** Booleans as YAML writes them; "true"/"false" strings are common in policies templated by other tools. */
+const TRUE_WORDS = new Set(["1", "true", "yes", "on", "y"]);
+const FALSE_WORDS = new Set(["0", "false", "no", "off", "n"]);
+
+/**
+ * Booleans in every spelling nmstate's deserializer takes: YAML booleans, the
+ * integers 0 and 1, and the strings 1|0|true|false|yes|no|on|off|y|n in any
+ * case (policies templated by other tools quote them). All become true/false.
+ */
 export function coerceBoolean(value: unknown): unknown {
-  if (value === "true") return true;
-  if (value === "false") return false;
+  if (value === 0 || value === 1) return value === 1;
+  if (typeof value !== "string") return value;
+  const word = value.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
   return value;
 }
 

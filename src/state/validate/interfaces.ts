@@ -62,7 +62,7 @@ export function checkDeclarations(ctx: RuleContext): void {
     }
     if (type === "vxlan" && creating) {
       if (iface.vxlan?.id === undefined) ctx.report(invalid([...path, "vxlan", "id"], "a new VXLAN needs an id (VNI)"));
-      if (!iface.vxlan?.remote && !iface.vxlan?.["base-iface"]) ctx.report(invalid([...path, "vxlan"], "a new VXLAN needs a remote or a base-iface"));
+      // No remote is an EVPN VXLAN: its forwarding entries come from a control plane (BGP), as nmstate allows.
     }
     if (type === "mac-vlan" && creating && !iface["mac-vlan"]?.["base-iface"]) ctx.report(invalid([...path, "mac-vlan", "base-iface"], "a new MAC-VLAN needs its base interface"));
     if (type === "veth" && creating && !iface.veth?.peer) ctx.report(invalid([...path, "veth", "peer"], "a new veth needs the name of its peer"));
@@ -114,8 +114,11 @@ function checkBondOptions(ctx: RuleContext, path: IssuePath, mode: string | unde
       }
     }
   };
-  only(["lacp_rate", "ad_select", "ad_actor_sys_prio", "ad_actor_system", "ad_user_port_key", "lacp_active", "min_links"], ["802.3ad"]);
-  only(["primary", "primary_reselect"], ["active-backup", "balance-tlb", "balance-alb"]);
+  // Only options the kernel itself refuses outside their modes (bond_opts
+  // "unsuppmodes"); min_links and primary_reselect are accepted in any mode
+  // and nmstate's show reports them for every bond.
+  only(["lacp_rate", "ad_select", "ad_actor_sys_prio", "ad_actor_system", "ad_user_port_key", "lacp_active"], ["802.3ad"]);
+  only(["primary"], ["active-backup", "balance-tlb", "balance-alb"]);
   only(["xmit_hash_policy"], ["balance-xor", "802.3ad", "balance-tlb"]);
   only(["arp_interval", "arp_ip_target", "arp_validate"], ["balance-rr", "active-backup", "balance-xor", "broadcast"]);
   if ((options.miimon ?? 0) > 0 && (options.arp_interval ?? 0) > 0) {

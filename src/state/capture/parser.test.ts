@@ -146,7 +146,6 @@ describe("parser", () => {
       ['interfaces.name | x == "y"', 0],
       ['capture.a.interfaces | name == "x"', 10],
       ["capture.a |", 10],
-      ["override me with the cache", 9],
       ["routes.running.destination == 0.0.0.0/0", 37],
       ["interfaces.mtu == 1.5", 19],
       ["routes.running.destination == '0.0.0.0/0' extra", 42],
@@ -162,6 +161,14 @@ describe("parser", () => {
     for (const [expression, position] of cases) {
       assert.equal(failurePosition(expression), position, JSON.stringify(expression));
     }
+  });
+
+  test("words after a path without an operator are ignored, as nmstate reads them; anything else after it fails", () => {
+    const words = parsed("override me with the cache");
+    assert.deepEqual(words.path.map((s) => s.key), ["override"]);
+    assert.equal(words.operation, undefined);
+    assert.equal(failurePosition('interfaces.name "eth0"'), 16);
+    assert.equal(failurePosition("capture.a b c"), 10);
   });
 
   test("template references", () => {

@@ -134,6 +134,10 @@ class Parser {
     const token = this.peek();
     const operator = OPERATORS[token.kind];
     if (operator === undefined) {
+      // nmstate reads an expression without an operator as its first path
+      // alone and ignores the words after it ("void: this capture will just
+      // clone current"); only words may follow, so a mistyped operator still fails.
+      if (!input && this.onlyWordsLeft()) this.skipToEnd();
       this.expectEnd("after the path", "expected '==', '!=', ':=', '|' or the end of the expression");
       return { input, path, operation: undefined };
     }
@@ -144,6 +148,15 @@ class Parser {
     const operand = this.operand(token);
     this.expectEnd("after the value");
     return { input, path, operation: { operator, pos: token.pos, operand } };
+  }
+
+  private onlyWordsLeft(): boolean {
+    const rest = this.tokens.slice(this.index);
+    return rest.length > 1 && rest.every((t) => t.kind === "end" || t.kind === "word" || t.kind === "dot" || t.kind === "number");
+  }
+
+  private skipToEnd(): void {
+    while (this.peek().kind !== "end") this.next();
   }
 
   wholeReference(): Reference {

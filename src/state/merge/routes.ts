@@ -49,13 +49,19 @@ export function routeSatisfiedBy(wanted: Route, have: Route): boolean {
   return true;
 }
 
-/** Whether an absent entry (its missing fields are wildcards) matches a route on the host. */
+/**
+ * Whether an absent entry matches a route on the host: its missing fields are
+ * wildcards, and an empty string matches only a route without that field
+ * (nmstate's "no value"; validation allows it for next-hop-address and source).
+ */
 export function routeMatchesAbsent(absent: Route, have: Route): boolean {
   const a = normaliseRoute(absent);
   const h = normaliseRoute(have);
   for (const key of Object.keys(absent) as (keyof Route)[]) {
     if (key === "state" || absent[key] === undefined) continue;
-    if (a[key] !== h[key]) return false;
+    if (absent[key] === "") {
+      if (h[key] !== undefined && h[key] !== "") return false;
+    } else if (a[key] !== h[key]) return false;
   }
   return true;
 }
@@ -102,6 +108,10 @@ function ruleMatches(pattern: RouteRule, have: RouteRule, wildcard: boolean): bo
   const keys = new Set([...Object.keys(p), ...(wildcard ? [] : Object.keys(h))]) as Set<keyof RouteRule>;
   for (const key of keys) {
     if (wildcard && p[key] === undefined) continue;
+    if (wildcard && p[key] === "") {
+      if (h[key] !== undefined && h[key] !== "") return false;
+      continue;
+    }
     if (key === "family" && (p.family === undefined || h.family === undefined)) continue;
     // The kernel gives every rule a priority; one left unset in the desired state is any.
     if (key === "priority" && p.priority === undefined) continue;

@@ -7,10 +7,17 @@ import { invalid, type Issue, type IssuePath } from "../issues.ts";
 import { clone } from "../objects.ts";
 import { BOND_MODES } from "../schema/bond.ts";
 import { DEFAULT_ROUTE_TABLE } from "../model.ts";
-import { coerceBoolean } from "../schema/scalars.ts";
+import { coerceBoolean, coerceInteger } from "../schema/scalars.ts";
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Equal once nmstate's spellings of numbers and booleans are read ("1" is 1, "yes" is true). */
+function sameValue(a: unknown, b: unknown): boolean {
+  const [x, y] = [coerceInteger(a), coerceInteger(b)];
+  if (typeof x === "number" || typeof y === "number") return x === y;
+  return JSON.stringify(coerceBoolean(a)) === JSON.stringify(coerceBoolean(b));
+}
 
 /**
  * Moves `from` to `to`. Both given with one value is one setting; with two
@@ -18,8 +25,9 @@ const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null 
  */
 function rename(obj: Json, from: string, to: string, path: IssuePath = [], issues: Issue[] = []): void {
   if (!(from in obj)) return;
-  if (to in obj && JSON.stringify(coerceBoolean(obj[to])) !== JSON.stringify(coerceBoolean(obj[from]))) {
+  if (to in obj && !sameValue(obj[to], obj[from])) {
     issues.push(invalid([...path, from], `${from} is another name for ${to}, and the two are given different values`, `keep only ${to}`));
+    delete obj[from];
     return;
   }
   if (!(to in obj)) obj[to] = obj[from];

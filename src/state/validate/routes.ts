@@ -28,10 +28,13 @@ export function checkRoutes(ctx: RuleContext): void {
   (ctx.desired.routes?.config ?? []).forEach((route, index) => {
     const path: IssuePath = ["routes", "config", index];
     const absent = route.state === "absent";
+    // In an absent entry an empty string means "has no such value" (see
+    // merge/routes.ts); not for the destination, which nmstate checks always.
+    const given = (value: string | undefined): value is string => value !== undefined && !(absent && value === "");
     const destination = route.destination !== undefined ? checkNetworkText(ctx, [...path, "destination"], route.destination) : undefined;
     const family = destination?.address.family;
-    const hop = route["next-hop-address"] !== undefined ? checkAddressText(ctx, [...path, "next-hop-address"], route["next-hop-address"], family) : undefined;
-    if (route.source !== undefined) checkAddressText(ctx, [...path, "source"], route.source, family);
+    const hop = given(route["next-hop-address"]) ? checkAddressText(ctx, [...path, "next-hop-address"], route["next-hop-address"], family) : undefined;
+    if (given(route.source)) checkAddressText(ctx, [...path, "source"], route.source, family);
     if (absent) return;
 
     if (route.destination === undefined) ctx.report(invalid([...path, "destination"], "a route needs a destination", "0.0.0.0/0 or ::/0 for a default route"));
@@ -83,8 +86,9 @@ export function checkRoutes(ctx: RuleContext): void {
 
   (ctx.desired["route-rules"]?.config ?? []).forEach((rule, index) => {
     const path: IssuePath = ["route-rules", "config", index];
-    const from = rule["ip-from"] !== undefined ? checkNetworkText(ctx, [...path, "ip-from"], rule["ip-from"]) : undefined;
-    const to = rule["ip-to"] !== undefined ? checkNetworkText(ctx, [...path, "ip-to"], rule["ip-to"]) : undefined;
+    const given = (value: string | undefined): value is string => value !== undefined && !(rule.state === "absent" && value === "");
+    const from = given(rule["ip-from"]) ? checkNetworkText(ctx, [...path, "ip-from"], rule["ip-from"]) : undefined;
+    const to = given(rule["ip-to"]) ? checkNetworkText(ctx, [...path, "ip-to"], rule["ip-to"]) : undefined;
     if (from && to && from.address.family !== to.address.family) ctx.report(invalid([...path, "ip-to"], "ip-from and ip-to are of different families"));
     const family = (from ?? to)?.address.family;
     if (family && rule.family && rule.family !== `ipv${family}`) ctx.report(invalid([...path, "family"], `family ${rule.family} does not match the rule's addresses`));

@@ -33,12 +33,15 @@ export class NodenetError extends Error {
   readonly issues: readonly Issue[];
   /** Whether the host was restored after this failure. */
   readonly restored: boolean;
+  /** Every item the message summarises (the message shows a few: state/bounded.ts). */
+  readonly details: readonly string[];
 
-  constructor(kind: ErrorKind, message: string, options: { issues?: readonly Issue[]; restored?: boolean; cause?: unknown } = {}) {
+  constructor(kind: ErrorKind, message: string, options: { issues?: readonly Issue[]; restored?: boolean; cause?: unknown; details?: readonly string[] } = {}) {
     super(message, { cause: options.cause });
     this.name = "NodenetError";
     this.kind = kind;
     this.issues = options.issues ?? [];
+    this.details = options.details ?? [];
     this.restored = options.restored ?? false;
   }
 

@@ -16,6 +16,7 @@ import { probeTargets } from "../probe/targets.ts";
 import { runProbes } from "../probe/runner.ts";
 import { describeFailure, describeTarget, type ProbeResult, type ProbeSettings } from "../probe/types.ts";
 import { diffStates, type StateDiff } from "../state/diff.ts";
+import { boundedList } from "../state/bounded.ts";
 import { formatIssue, hasErrors, type Issue } from "../state/issues.ts";
 import { mergeStates, type MergedState } from "../state/merge/index.ts";
 import { plan, describe, type Operation } from "../state/plan/index.ts";
@@ -106,7 +107,7 @@ export async function restore(backend: HostBackend, revert: NetworkState): Promi
       if (ops.length) await backend.execute(ops);
       const { mismatches } = await verifyWithRetries(backend, merged);
       if (!mismatches.length) return;
-      lastError = new Error(`after rollback: ${mismatches.map(formatMismatch).join("; ")}`);
+      lastError = new Error(`after rollback: ${boundedList(mismatches.map(formatMismatch))}`);
     } catch (error) {
       lastError = error;
     }
@@ -129,7 +130,7 @@ export async function describeRestored(backend: HostBackend, checkpoint: Checkpo
   const missing = checkpoint.routesBefore.filter((line) => !after.includes(line));
   const extra = after.filter((line) => !checkpoint.routesBefore!.includes(line));
   if (!missing.length && !extra.length) return "the host is as before";
-  return `the host is as before except its routes: ${[...missing.map((l) => `missing "${l}"`), ...extra.map((l) => `new "${l}"`)].join("; ")}`;
+  return `the host is as before except its routes: ${boundedList([...missing.map((l) => `missing "${l}"`), ...extra.map((l) => `new "${l}"`)])}`;
 }
 
 export async function rollbackCheckpoint(backend: HostBackend, checkpoint: Checkpoint, options: { fromWatchdog?: boolean } = {}): Promise<void> {
@@ -187,7 +188,8 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
     const invalid = options.strict ? validation.issues : validation.issues.filter((i) => i.severity === "error");
     if (hasErrors(invalid) || (options.strict && invalid.length)) {
       const unsupported = invalid.length > 0 && invalid.every((i) => i.kind === "unsupported");
-      throw new NodenetError(unsupported ? "unsupported" : "invalid-input", `the desired state is invalid:\n${invalid.map((i) => `  ${formatIssue(i)}`).join("\n")}`, { issues: invalid });
+      const lines = invalid.map((i) => `  ${formatIssue(i)}`);
+      throw new NodenetError(unsupported ? "unsupported" : "invalid-input", `the desired state is invalid:\n${boundedList(lines, { max: 10, separator: "\n" })}`, { issues: invalid, details: lines.map((l) => l.trim()) });
     }
     emit({ type: "validated", warnings });
     const merged = validation.merged;
@@ -207,7 +209,8 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
       if (options.verify !== false) {
         const mismatches = verifyState(merged, before.state);
         if (mismatches.length) {
-          throw new NodenetError("verification-failed", `the host differs from the desired state in ways nodenet cannot change:\n${mismatches.map((m) => `  ${formatMismatch(m)}`).join("\n")}`);
+          const lines = mismatches.map((m) => `  ${formatMismatch(m)}`);
+          throw new NodenetError("verification-failed", `the host differs from the desired state in ways nodenet cannot change:\n${boundedList(lines, { max: 10, separator: "\n" })}`, { details: lines.map((l) => l.trim()) });
         }
       }
       // Already on the host, and now declared: a reboot must bring it back too.
@@ -260,7 +263,7 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
       }
       const outcome = await describeRestored(backend, checkpoint);
       emit({ type: "rolled-back", ms: Date.now() - started, outcome });
-      if (error instanceof NodenetError) throw new NodenetError(error.kind, `${error.message}; rolled back, ${outcome}`, { restored: true, cause: error.cause, issues: error.issues });
+      if (error instanceof NodenetError) throw new NodenetError(error.kind, `${error.message}; rolled back, ${outcome}`, { restored: true, cause: error.cause, issues: error.issues, details: error.details });
       throw new NodenetError("backend-failed", `${reason}; rolled back, ${outcome}`, { restored: true, cause: error });
     };
 
@@ -281,8 +284,9 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
       const verified = await verifyWithRetries(backend, merged).catch((error: Error) => fail(error, `reading the host back failed: ${error.message}`));
       after = verified.after;
       if (verified.mismatches.length) {
-        const detail = `verification failed: ${verified.mismatches.map(formatMismatch).join("; ")}`;
-        return await fail(new NodenetError("verification-failed", detail), detail);
+        const all = verified.mismatches.map(formatMismatch);
+        const detail = `verification failed: ${boundedList(all)}`;
+        return await fail(new NodenetError("verification-failed", detail, { details: all }), detail);
       }
       emit({ type: "verified", attempts: verified.attempts, ms: Date.now() - started });
     } else {
@@ -293,7 +297,7 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
       started = Date.now();
       const failingBefore = new Set(baseline.filter((r) => !r.ok).map((r) => describeTarget(r.target)));
       const targets = probeTargets(before.state, after.state, options.probes).filter((t) => {
-        const skip = t.kind !== "gateway-missing" && failingBefore.has(describeTarget(t));
+        const skip = t.kind !== "gateway-missing" && t.kind !== "dns-missing" && failingBefore.has(describeTarget(t));
         if (skip) emit({ type: "probe-skipped", target: describeTarget(t), detail: "it already failed before the change" });
         return !skip;
       });
@@ -302,8 +306,9 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
       emit({ type: "probed", results, ms: Date.now() - started });
       const failed = results.filter((r) => !r.ok);
       if (failed.length) {
-        const detail = failed.map(describeFailure).join("; ");
-        return await fail(new NodenetError("probe-failed", detail), detail);
+        const all = failed.map(describeFailure);
+        const detail = boundedList(all);
+        return await fail(new NodenetError("probe-failed", detail, { details: all }), detail);
       }
     }
 

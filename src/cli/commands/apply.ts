@@ -21,6 +21,12 @@ interface ApplyFlags extends TargetOptions {
   allowSameSubnet?: boolean;
   dryRun?: boolean;
   quiet?: boolean;
+  json?: boolean;
+}
+
+/** The whole of a failure for `--json`: the error line shows only the first few of its details. */
+function failureJson(error: NodenetError): string {
+  return JSON.stringify({ error: { kind: error.kind, message: error.message, restored: error.restored, details: error.details, issues: error.issues } }, null, 2);
 }
 
 /** `tcp:HOST:PORT` (HOST may be [v6]). */
@@ -105,6 +111,7 @@ export function registerApply(program: Command): void {
     .option("--allow-same-subnet", "do not warn about two addresses of one subnet on an interface")
     .option("--dry-run", "show the plan and change nothing")
     .option("-q, --quiet", "print only errors")
+    .option("--json", "on failure, print the error with every detail (all mismatches, probe failures, issues) as JSON on stdout")
     .addHelpText(
       "after",
       `
@@ -147,6 +154,7 @@ Examples:
         });
         if (flags.dryRun) out(result.operations.length ? renderPlan(result.operations) : "nothing to do");
       } catch (error) {
+        if (flags.json && error instanceof NodenetError) out(failureJson(error));
         if (error instanceof NodenetError && error.issues.length) {
           printIssues(loaded.relocate(error.issues));
           throw new NodenetError(error.kind, `${error.issues.filter((i) => i.severity === "error").length || error.issues.length} problem(s); nothing was changed`);

@@ -85,6 +85,8 @@ async function attempt(t: ProbeTarget): Promise<{ ok: boolean; detail: string }>
       return pingOnce(t.address, t.iface, t.family);
     case "gateway-missing":
       return { ok: false, detail: "no default route any more" };
+    case "dns-missing":
+      return { ok: false, detail: "no DNS server any more" };
     case "dns":
       return dnsOnce(t.server, t.name);
     case "tcp":
@@ -104,7 +106,7 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
   let last = { ok: false, detail: "not tried" };
   for (let i = 0; ; i++) {
     last = await attempt(target);
-    if (last.ok || target.kind === "gateway-missing") break;
+    if (last.ok || target.kind === "gateway-missing" || target.kind === "dns-missing") break;
     if (options.attempts !== undefined && i + 1 >= options.attempts) break;
     if (Date.now() - started + ATTEMPT_INTERVAL_MS >= target.timeoutMs) break;
     if (options.signal?.aborted) {

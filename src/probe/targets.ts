@@ -1,7 +1,8 @@
 /**
  * Which probes a change must pass, from the host's state before and after it:
  * every IPv4/IPv6 default gateway of the main table (one that disappears is a
- * failure in itself), every resolver server, and the extra TCP targets.
+ * failure in itself), every resolver server (all of them removed is a failure
+ * in itself), and the extra TCP targets.
  */
 import { isDefaultDestination } from "../state/ip-address.ts";
 import type { NetworkState } from "../state/schema/state.ts";
@@ -28,9 +29,13 @@ export function probeTargets(before: NetworkState, after: NetworkState, settings
     }
   }
   if (settings.dns.enabled) {
-    for (const server of after["dns-resolver"]?.running?.server ?? []) {
+    const servers = after["dns-resolver"]?.running?.server ?? [];
+    for (const server of servers) {
       targets.push({ kind: "dns", server, name: settings.dns.name, timeoutMs: settings.dns.timeoutMs });
     }
+    // As kubernetes-nmstate's DNS check: a host that resolved names before the change must still be able to.
+    const previous = before["dns-resolver"]?.running?.server ?? [];
+    if (previous.length && !servers.length) targets.push({ kind: "dns-missing", servers: previous, timeoutMs: settings.dns.timeoutMs });
   }
   for (const t of settings.tcp) targets.push({ kind: "tcp", ...t });
   return targets;

@@ -21,6 +21,8 @@ export type ProbeTarget =
   /** The default route vanished: nothing to ping, which is itself the failure. */
   | { kind: "gateway-missing"; address: string; iface: string; family: 4 | 6; timeoutMs: number }
   | { kind: "dns"; server: string; name: string; timeoutMs: number }
+  /** The host resolved names through these servers before the change and has none after it. */
+  | { kind: "dns-missing"; servers: string[]; timeoutMs: number }
   | { kind: "tcp"; host: string; port: number; timeoutMs: number; name?: string };
 
 export interface ProbeResult {
@@ -38,6 +40,8 @@ export function describeTarget(t: ProbeTarget): string {
       return `default gateway ${t.address} via ${t.iface}`;
     case "dns":
       return `DNS server ${t.server}`;
+    case "dns-missing":
+      return `DNS (servers ${t.servers.join(", ")})`;
     case "tcp":
       return `${t.name ?? "TCP"} ${t.host.includes(":") ? `[${t.host}]` : t.host}:${t.port}`;
   }
@@ -51,6 +55,8 @@ export function describeFailure(r: ProbeResult): string {
       return `default gateway ${r.target.address} unreachable via ${r.target.iface} ${after} (${r.detail})`;
     case "gateway-missing":
       return `default gateway ${r.target.address} via ${r.target.iface} lost: ${r.detail}`;
+    case "dns-missing":
+      return `DNS lost: the host used ${r.target.servers.join(", ")} and has no DNS server any more`;
     case "dns":
       return `DNS server ${r.target.server} did not answer a query for ${r.target.name} ${after} (${r.detail})`;
     case "tcp":

@@ -210,7 +210,11 @@ function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState):
     const key = (a: { ip: string; "prefix-length": number }) => `${a.ip}/${a["prefix-length"]}`;
     const wantKeys = new Set(want.map(key));
     const haveKeys = new Set(have.map(key));
-    const removed = have.filter((a) => !wantKeys.has(key(a)));
+    // The kernel lists an IPv4 primary before its secondaries, and deleting the primary deletes them with
+    // it: remove in reverse of the kernel's order, so each secondary goes before its primary (delete the
+    // primary first and the secondary's own delete fails, "Address not found").
+    const kernelOrder = (before[family]?.address ?? []).map((a) => key(normaliseAddresses([a])[0]!));
+    const removed = have.filter((a) => !wantKeys.has(key(a))).sort((x, y) => kernelOrder.indexOf(key(y)) - kernelOrder.indexOf(key(x)));
     for (const a of removed) b.add("address-remove", { op: "addr-del", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
     for (const a of want) {
       // Removing an IPv4 primary address also removes the secondaries of its subnet: put kept ones back.

@@ -97,3 +97,13 @@ test("reverting a change, planned against the changed host, undoes exactly it", 
     "ip address replace 192.0.2.5/24 dev eth1 valid_lft forever preferred_lft forever",
   ]);
 });
+
+test("removing an IPv4 primary with its secondary deletes the secondary first (the kernel deletes secondaries with their primary)", () => {
+  // As the kernel lists them: the primary .66 first, its secondary .67 after (fuzz seed 20261202).
+  const current = state(`
+interfaces:
+- {name: br0, type: linux-bridge, state: up, ipv4: {enabled: true, address: [{ip: 192.0.2.66, prefix-length: 28}, {ip: 192.0.2.67, prefix-length: 28}]}}
+`);
+  const lines = commands("interfaces: [{name: br0, type: linux-bridge, state: up, ipv4: {enabled: false}}]", current).filter((l) => l.includes("address del"));
+  assert.deepEqual(lines, ["ip address del 192.0.2.67/28 dev br0", "ip address del 192.0.2.66/28 dev br0"]);
+});

@@ -31,7 +31,7 @@ const steps = number("steps", values.steps);
 const runs = number("runs", values.runs);
 process.stderr.write(`fuzz: seed ${seed}, ${runs} sequences of up to ${steps} steps\n`);
 const started = Date.now();
-const failure = await fuzz({
+const { runs: ran, interrupted, failure } = await fuzz({
   seed,
   runs,
   maxSteps: steps,
@@ -42,7 +42,7 @@ const failure = await fuzz({
 });
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 if (!failure) {
-  process.stderr.write(`fuzz: seed ${seed}: ${runs} sequences passed in ${seconds}s\n`);
+  process.stderr.write(`fuzz: seed ${seed}: ${ran} sequences passed in ${seconds}s${interrupted ? " (stopped by --time-limit)" : ""}\n`);
 } else {
   process.stderr.write(`fuzz: seed ${seed} FAILED after ${seconds}s (shrunk):\n${failure.message}\nreproduction (apply in order):\n${failure.files.map((f) => `  nodenet apply --netns NS ${f}`).join("\n")}\n`);
   process.exit(1);

@@ -163,14 +163,29 @@ export interface FuzzFailure {
   files: string[];
 }
 
+export interface FuzzOutcome {
+  /** Sequences run to the end (fewer than asked when the time limit cut the run short). */
+  runs: number;
+  interrupted: boolean;
+  failure: FuzzFailure | undefined;
+}
+
 /** Runs `runs` generated sequences; on failure returns the shrunk one, written as state files. */
-export async function fuzz(options: FuzzOptions): Promise<FuzzFailure | undefined> {
+export async function fuzz(options: FuzzOptions): Promise<FuzzOutcome> {
+  const details = await check(options);
+  return { runs: details.numRuns, interrupted: details.interrupted, failure: details.failed ? reproduce(options, details) : undefined };
+}
+
+async function check(options: FuzzOptions) {
   const details = await fc.check(
     fc.asyncProperty(generatedArbitrary(options.kinds, options.maxSteps), (g) => runSequence(g, options.log ? { log: options.log } : {})),
     { seed: options.seed, numRuns: options.runs, endOnFailure: false, ...(options.timeLimitMs ? { interruptAfterTimeLimit: options.timeLimitMs, markInterruptAsFailure: false } : {}) },
   );
-  if (!details.failed || !details.counterexample) return undefined;
-  const [generated] = details.counterexample;
+  return details;
+}
+
+function reproduce(options: FuzzOptions, details: Awaited<ReturnType<typeof check>>): FuzzFailure {
+  const [generated] = details.counterexample!;
   const error = details.errorInstance;
   const message = error instanceof Error ? error.message : String(error);
   const dir = join(options.reproDir, `seed-${options.seed}`);

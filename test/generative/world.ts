@@ -35,8 +35,11 @@ export interface IpChoice {
 export interface PortChoice {
   /** Index into BRIDGES, or -1 for no bridge. */
   bridge: number;
-  /** Declare the peer itself (as `type: veth`, or with the loose `type: ethernet` a user might write), or only name it as a port. */
-  declare: "no" | "veth" | "ethernet";
+  /**
+   * Declare the peer itself (`type: veth` naming its end as peer), or only name it as a port. Not generated:
+   * the peer as `type: ethernet` or as a veth without `veth.peer` — refused for a pair the same state creates.
+   */
+  declare: "no" | "veth";
   vlan: "none" | { mode: "access"; tag: number } | { mode: "trunk"; tags: number[] };
 }
 
@@ -72,7 +75,7 @@ export function stepArbitrary(kinds: Kinds): fc.Arbitrary<Step> {
         ip: ipChoice,
         mtu: fc.option(fc.constantFrom(1400, 1500), { nil: undefined }),
         // This machine's kernel has no bridge VLAN filtering (ip link … vlan_filtering 1: "Operation not supported"); UML's has.
-        port: fc.record({ bridge: fc.integer({ min: -1, max: BRIDGES.length - 1 }), declare: fc.constantFrom("no" as const, "veth" as const, "ethernet" as const), vlan: kinds === "uml" ? vlanChoice : fc.constant("none" as const) }),
+        port: fc.record({ bridge: fc.integer({ min: -1, max: BRIDGES.length - 1 }), declare: fc.constantFrom("no" as const, "veth" as const), vlan: kinds === "uml" ? vlanChoice : fc.constant("none" as const) }),
       }),
       { minLength: PAIRS, maxLength: PAIRS },
     ),
@@ -139,7 +142,7 @@ export function stepState(step: Step): NetworkState {
       ports[pair.port.bridge]!.push(PEER(i));
       portVlan.set(PEER(i), pair.port.vlan);
       if (pair.port.declare !== "no") {
-        interfaces.push({ name: PEER(i), type: pair.port.declare, state: "up" });
+        interfaces.push({ name: PEER(i), type: "veth", state: "up", veth: { peer: END(i) } });
         up.add(PEER(i));
       }
     }

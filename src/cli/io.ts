@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { NodenetError } from "../errors.ts";
+import { boundedList } from "../state/bounded.ts";
 import { formatIssue, type Issue } from "../state/issues.ts";
 import type { SourceFile } from "../state/load.ts";
 
@@ -20,8 +21,13 @@ export function toYaml(value: unknown): string {
   return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
+/** Issues shown one a line, at most ISSUE_LINES of them: the rest are counted (`--json` lists them all). */
+export const ISSUE_LINES = 20;
+
 export function printIssues(issues: readonly Issue[], stream: NodeJS.WritableStream = process.stderr): void {
-  for (const issue of issues) stream.write(`${formatIssue(issue)}\n`);
+  if (!issues.length) return;
+  const text = boundedList(issues.map(formatIssue), { max: ISSUE_LINES, separator: "\n" });
+  stream.write(`${text}${issues.length > ISSUE_LINES ? " (--json lists them all)" : ""}\n`);
 }
 
 export const out = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);

@@ -139,7 +139,11 @@ Examples:
       const backend = kernelTarget(flags);
       const loaded = await loadForTarget(backend, files);
       printIssues(loaded.issues.filter((i) => i.severity === "error"));
-      if (!loaded.desired || hasErrors(loaded.issues)) throw invalidInput(loaded.issues);
+      if (!loaded.desired || hasErrors(loaded.issues)) {
+        const invalid = invalidInput(loaded.issues);
+        if (flags.json) out(failureJson(invalid));
+        throw invalid;
+      }
       const probes = probeSettingsFromFlags(flags);
       try {
         const result = await applyState(backend, loaded.desired, {

@@ -150,6 +150,34 @@ behave as narrated. Without --keep the lab is removed at the end.`,
     });
 
   lab
+    .command("reboot")
+    .description("power-cycle a lab node: its processes and kernel state are lost, its persisted record brings its network back")
+    .argument("<node>", "node-1 … node-N")
+    .option(...nameOption)
+    .addHelpText(
+      "after",
+      `
+What happens (as on a real node):
+  1. power off: every process of the node is killed (agent, handler, DHCP clients)
+  2. power on: its namespace is deleted and made again with the same NICs, MACs
+     and switch ports; its runtime state (/run) is empty
+  3. boot: 'nodenet boot' applies the record in the node's persistent directory
+     (what nodenet committed there), then the agent and the handler start; the
+     handler finds its policies' state already on the host and changes nothing
+
+Exit status: that of 'nodenet boot' (0 all applied, 8 partly, 2 bad record).
+
+Example: nodenet lab reboot node-2 && kubectl wait --for=condition=Ready node/node-2`,
+    )
+    .action(async (node: string, flags: NameFlag) => {
+      const { rebootLabNode } = await import("../../lab/reboot.ts");
+      const report = await rebootLabNode(flags.name ?? defaultName(), node, err);
+      err(report.boot.log.trimEnd());
+      err(`${node} rebooted in ${report.ms} ms`);
+      process.exitCode = report.boot.code;
+    });
+
+  lab
     .command("node-agent", { hidden: true })
     .requiredOption("--node <name>")
     .requiredOption("--kubeconfig <path>")

@@ -51,7 +51,7 @@ async function pidsIn(netns: string): Promise<number[]> {
 }
 
 /** SIGKILLs whatever runs inside the namespace until nothing does; returns what it killed. */
-async function emptyNamespace(netns: string): Promise<{ pid: number; command: string }[]> {
+export async function emptyNamespace(netns: string): Promise<{ pid: number; command: string }[]> {
   const killed: { pid: number; command: string }[] = [];
   for (let round = 0; round < 100; round++) {
     const pids = await pidsIn(netns);

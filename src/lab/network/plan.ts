@@ -151,13 +151,16 @@ export function switchBatch(plan: LabNetworkPlan): string[] {
   lines.push(...cableLines(plan.management.routerPort, plan.management.bridge, { iface: plan.management.routerIface, mac: "02:00:00:00:00:01", netns: router }));
   lines.push(...cableLines(plan.data.routerPort, plan.data.bridge, { iface: plan.data.routerIface, mac: "02:00:00:00:00:11", netns: router }));
   lines.push(...cableLines(plan.api.edgePort, plan.management.bridge, { iface: plan.api.edgeIface, mac: plan.api.edgeMac, netns: edge }));
-  for (const node of plan.nodes) {
-    for (const nic of node.nics) {
-      const bridge = nic.segment === "management" ? plan.management.bridge : plan.data.bridge;
-      lines.push(...cableLines(nic.switchPort, bridge, { iface: nic.name, mac: nic.mac, netns: node.netns }));
-    }
-  }
+  for (const node of plan.nodes) lines.push(...nodeCableLines(plan, node));
   return lines;
+}
+
+/** `ip -n L-sw -batch -` lines that cable one node's NICs (same names, MACs and switch ports every time). */
+export function nodeCableLines(plan: LabNetworkPlan, node: LabNodePlan): string[] {
+  return node.nics.flatMap((nic) => {
+    const bridge = nic.segment === "management" ? plan.management.bridge : plan.data.bridge;
+    return cableLines(nic.switchPort, bridge, { iface: nic.name, mac: nic.mac, netns: node.netns });
+  });
 }
 
 /** `ip -n L-rtr -batch -`: the gateway's addresses. */

@@ -1,0 +1,82 @@
+/**
+ * `nodenet lab reboot NODE`: a power cycle of one lab node. Everything the
+ * kernel and the node's processes held is lost; what the node keeps on its
+ * "disk" (its persistent directory, src/lab/node-record.ts) survives:
+ *
+ *   1. every process of the node stops at once (agent, handler, DHCP clients,
+ *      a pending change's rollback watchdog) — SIGKILL, as a power cut;
+ *   2. its namespace is deleted and made again with the same NICs, MACs and
+ *      switch ports; its runtime state (/run) is emptied;
+ *   3. its boot sequence runs: `nodenet boot` from the node's persistent
+ *      directory, then the agent and the handler.
+ */
+import { execFile } from "node:child_process";
+import { rmSync } from "node:fs";
+import { NodenetError } from "../errors.ts";
+import { KernelBackend } from "../host/kernel/backend.ts";
+import { ip, run } from "../host/kernel/exec.ts";
+import { processAlive } from "../process-alive.ts";
+import { readCheckpoint } from "../txn/checkpoint.ts";
+import { emptyNamespace } from "./network/destroy.ts";
+import { labPlan } from "./network/node.ts";
+import { nodeBatch, nodeCableLines } from "./network/plan.ts";
+import { labNodeRecord } from "./node-record.ts";
+import { restartLabProcess } from "./nodes.ts";
+import { readLabState, writeLabState } from "./state.ts";
+
+export interface RebootReport {
+  node: string;
+  /** What `nodenet boot` said, and its exit status. */
+  boot: { code: number; log: string };
+  /** From the power cut to the handler started again. */
+  ms: number;
+}
+
+const CLI = new URL("../cli/main.ts", import.meta.url).pathname;
+
+function runBoot(args: string[]): Promise<{ code: number; log: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--disable-warning=ExperimentalWarning", CLI, "boot", ...args], { timeout: 300_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, log: stdout + stderr });
+    });
+  });
+}
+
+export async function rebootLabNode(lab: string, node: string, progress: (line: string) => void = () => undefined): Promise<RebootReport> {
+  const plan = labPlan(lab);
+  const target = plan.nodes.find((n) => n.name === node);
+  if (!target) throw new NodenetError("invalid-input", `lab "${lab}" has no node "${node}"; it has ${plan.nodes.map((n) => n.name).join(", ")}`);
+  const state = readLabState(lab);
+  if (!state) throw new NodenetError("invalid-input", `there is no lab "${lab}"`);
+  const started = Date.now();
+
+  // 1. Power cut. The watchdog of a change applied from outside (--netns) runs outside the namespace.
+  const backend = new KernelBackend({ netns: target.netns });
+  const pending = readCheckpoint(backend.checkpointDir);
+  const stopped = await emptyNamespace(target.netns);
+  if (pending?.watchdogPid && processAlive(pending.watchdogPid)) process.kill(pending.watchdogPid, "SIGKILL");
+  progress(`${node}: power off (${stopped.length} processes stopped)`);
+
+  // 2. The same hardware again; /run is empty after a reboot.
+  await run("ip", ["netns", "delete", target.netns]);
+  rmSync(backend.checkpointDir, { recursive: true, force: true });
+  rmSync(backend.stateDir, { recursive: true, force: true });
+  await run("ip", ["netns", "add", target.netns]);
+  await ip(target.netns, ["-batch", "-"], { input: nodeBatch().join("\n") + "\n" });
+  await ip(plan.namespaces.switch, ["-batch", "-"], { input: nodeCableLines(plan, target).join("\n") + "\n" });
+  progress(`${node}: power on (namespace ${target.netns} re-created, ${target.nics.map((n) => `${n.name} ${n.mac}`).join(", ")})`);
+
+  // 3. The boot sequence: the network first, from the node's own disk, then the node's agents.
+  const boot = await runBoot(["--netns", target.netns, "--record", labNodeRecord(lab, node)]);
+  progress(`${node}: nodenet boot exited ${boot.code}`);
+  let nodes = state.nodes;
+  const save = (n: typeof nodes) => {
+    nodes = n;
+    writeLabState({ ...state, nodes: n });
+  };
+  for (const name of [`agent-${node}`, `handler-${node}`]) {
+    if (nodes.processes?.some((p) => p.name === name)) await restartLabProcess(nodes, name, save);
+  }
+  progress(`${node}: agent and handler started`);
+  return { node, boot, ms: Date.now() - started };
+}

@@ -7,8 +7,8 @@
  *     in a controller's port list;
  *   - the rest is cut into parts: interfaces tied together (controller and
  *     ports, VLAN and base, veth peers) with the routes through them;
- *   - the management part — the one the default route leaves through — goes
- *     first, carrying DNS; route rules and routes through no interface of the
+ *   - the management part — the one the default route leaves through, declared
+ *     or learned by DHCP — goes first, carrying DNS; route rules and routes through no interface of the
  *     record go last.
  */
 import { isDefaultDestination } from "./ip-address.ts";
@@ -104,7 +104,10 @@ export function planBoot(record: NetworkState, hostInterfaces: ReadonlySet<strin
   }
 
   const ordered = [...groups.values()];
-  const management = ordered.findIndex((g) => g.routes.some(isDefault));
+  // The default route is declared, or learned by DHCP (auto-gateway on, as by default).
+  const learnsGateway = (i: Interface) => (i.ipv4?.dhcp === true && i.ipv4["auto-gateway"] !== false) || (i.ipv6?.dhcp === true && i.ipv6["auto-gateway"] !== false) || (i.ipv6?.autoconf === true && i.ipv6["auto-gateway"] !== false);
+  const declared = ordered.findIndex((g) => g.routes.some(isDefault));
+  const management = declared >= 0 ? declared : ordered.findIndex((g) => g.interfaces.some(learnsGateway));
   if (management > 0) ordered.unshift(...ordered.splice(management, 1));
   const parts: BootPart[] = ordered.map((g, index) => {
     const state: NetworkState = { interfaces: g.interfaces };

@@ -43,4 +43,6 @@ test("boot plan: management first with DNS, a missing NIC and what stands on it 
   assert.deepEqual(plan.parts.map((p) => p.label), ["management: br0", "br1"]);
   assert.ok(plan.parts[0]!.state["dns-resolver"]);
   assert.deepEqual(plan.parts[1]!.state.interfaces?.[0]?.bridge?.port?.map((p) => p.name), ["eth1"]);
+  const byDhcp = planBoot({ interfaces: [record.interfaces![0]!, record.interfaces![2]!] }, new Set(["eth0", "eth1"]));
+  assert.deepEqual(byDhcp.parts.map((p) => p.label), ["management: br0", "br1"], "the interface that learns the gateway by DHCP is management");
 });

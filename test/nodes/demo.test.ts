@@ -35,15 +35,18 @@ describe("nodenet lab demo", () => {
     const first = await run(NODENET, ["lab", "demo", "--name", name, "--keep"]);
     assert.equal(first.code, 0, first.stdout.slice(-3000) + first.stderr);
     const out = first.stdout;
-    for (const step of ["1. Report", "2. Configure", "3. Break", "4. Fix", "5. Drift", "6. Summary"]) assert.ok(out.includes(step), `narrates ${step}`);
+    for (const step of ["1. Report", "2. Configure", "3. Break", "4. Fix", "5. Drift", "6. Reboot", "7. Summary"]) assert.ok(out.includes(step), `narrates ${step}`);
     assert.match(out, /node-1: eth0, eth1; eth0 192\.0\.2\.101\/24 \(DHCP: yes\); default route via 192\.0\.2\.1 dev eth0/);
     assert.match(out, /3\/3 nodes successfully configured in [\d.]+ s; never more than 1 node changing at once/);
     assert.match(out, /policy Degraded in [\d.]+ s: 1\/3 nodes failed to configure, 2 nodes aborted configuration/);
     assert.match(out, /node-\d: default gateway 192\.0\.2\.1 via eth0 lost: no default route any more; .*rolled back/);
     assert.match(out, /3 nodes Ready, each reaching the API server through the simulated network/);
     assert.match(out, /restored after [\d.]+ s/);
+    assert.match(out, /\$ nodenet lab reboot node-3/);
+    assert.match(out, /node-3 Ready [\d.]+ s after the power cut, with its network/);
+    assert.match(out, /6 reboot +node-3 power-cycled, back Ready with its network +[\d.]+ s/);
     assert.match(out, /The lab keeps running/);
-    const summary = out.slice(out.indexOf("6. Summary"));
+    const summary = out.slice(out.indexOf("7. Summary"));
     t.diagnostic(summary.split("\n").slice(0, 12).join("\n"));
 
     const second = await run(NODENET, ["lab", "demo", "--name", name]);

@@ -11,7 +11,8 @@
  *              the others abort, the policy is Degraded, every node reachable
  *   4 fix      the same bridge with DHCP: Available everywhere
  *   5 drift    an address deleted by hand on a node comes back by itself
- *   6 summary  what happened and how long each part took
+ *   6 reboot   a configured node power-cycled comes back Ready with its network
+ *   7 summary  what happened and how long each part took
  */
 import { execFile } from "node:child_process";
 import type { Enactment } from "../../cluster/api/enactment.ts";
@@ -25,6 +26,7 @@ import { followRollout, type RolloutResult } from "../../cluster/rollout-status.
 import { labDown, labUp } from "../lab.ts";
 import { checkApiReachable, dataAddress, nodeNetns } from "../network/index.ts";
 import { DemoError, expect, Narrator } from "./narrator.ts";
+import { rebootStep } from "./reboot-step.ts";
 import { brokenMgmtBridge, fixedMgmtBridge, MGMT_POLICY, STORAGE_POLICY, storageBridge } from "./policies.ts";
 
 export interface DemoOptions {
@@ -94,7 +96,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const drift = await driftIt(n, kube, kubectl, labExec, options.name);
     timings.push(["5 drift", "address deleted by hand on node-2, restored", seconds(drift)]);
 
-    n.step(6, "Summary");
+    const rebooted = await rebootStep(n, kube, options.name, kubectl, labExec, 6);
+    timings.push(["6 reboot", "node-3 power-cycled, back Ready with its network", seconds(rebooted)]);
+
+    n.step(7, "Summary");
     n.table(timings);
     n.say(`\nThe whole demo took ${seconds(Date.now() - started)}.`);
     ok = true;

@@ -3,7 +3,7 @@ import { readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { NodenetError } from "../../errors.ts";
-import { defaultProbeSettings } from "../../probe/types.ts";
+import { defaultProbeSettings, type ProbeSettings } from "../../probe/types.ts";
 import { hasErrors } from "../../state/issues.ts";
 import { bootFromRecord } from "../../txn/boot.ts";
 import { applyState } from "../../txn/transaction.ts";
@@ -15,6 +15,15 @@ import { invalidInput, loadForTarget } from "./load.ts";
 const PARTIAL = 8;
 const PROBE_FAILED = 4;
 
+function bootProbes(skip: readonly string[]): ProbeSettings {
+  const unknown = skip.filter((s) => s !== "gateway" && s !== "dns");
+  if (unknown.length) throw new NodenetError("invalid-input", `--skip-probe: "${unknown[0]}" is not a probe; give gateway or dns`);
+  const settings = defaultProbeSettings();
+  settings.gateway.enabled = !skip.includes("gateway");
+  settings.dns.enabled = !skip.includes("dns");
+  return settings;
+}
+
 const stamp = (line: string) => err(`${new Date().toISOString()} boot: ${line}`);
 
 export function registerBoot(program: Command): void {
@@ -24,6 +33,7 @@ export function registerBoot(program: Command): void {
     .option("--netns <name>", "the namespace to bring up (its own record)")
     .option("--record <file>", "the persisted record (default /etc/nodenet/state.yml, /etc/nodenet/netns/NAME.yml with --netns)")
     .option("--no-probes", "do not check the gateway and DNS servers once applied")
+    .option("--skip-probe <name>", "skip one probe: gateway or dns (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--probe-retries <n>", "how many more times a failing probe is tried (2 s apart)", (v: string) => Number(v), 5)
     .addHelpText(
       "after",
@@ -52,12 +62,12 @@ Examples:
   nodenet boot
   nodenet boot --netns lab-node-2 --record /var/lib/lab/node-2/nodenet/state.yml`,
     )
-    .action(async (flags: TargetOptions & { probes: boolean; probeRetries: number }) => {
+    .action(async (flags: TargetOptions & { probes: boolean; probeRetries: number; skipProbe: string[] }) => {
       const backend = kernelTarget(flags);
       const started = Date.now();
       stamp(`applying ${backend.recordFile ?? "(no record)"} on ${backend.description}`);
       const outcome = await bootFromRecord(backend, {
-        ...(flags.probes ? { probes: defaultProbeSettings() } : {}),
+        ...(flags.probes ? { probes: bootProbes(flags.skipProbe) } : {}),
         probeRetries: flags.probeRetries,
         log: stamp,
       });

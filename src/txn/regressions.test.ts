@@ -37,12 +37,16 @@ test("removing a primary address keeps the secondary of its subnet that stays", 
   assert.deepEqual(addresses, ["192.0.2.6", "192.0.2.7"]);
 });
 
-test("two routes that the kernel would keep as one are refused at validation", async (t) => {
+test("two routes of one destination, table and metric are one ECMP route: applied once, and a rollback brings both nexthops back", async (t) => {
   const backend = memory(t, { interfaces: [NIC("eth1", { ipv4: { enabled: true, address: [{ ip: "192.0.2.5", "prefix-length": 24 }] } })] });
-  await assert.rejects(
-    apply(backend, "routes: {config: [{destination: 198.51.100.0/24, next-hop-address: 192.0.2.254, next-hop-interface: eth1}, {destination: 198.51.100.0/24, next-hop-address: 192.0.2.253, next-hop-interface: eth1}]}"),
-    /kernel keeps one route per destination, table and metric/,
-  );
+  const ecmp = "routes: {config: [{destination: 198.51.100.0/24, next-hop-address: 192.0.2.254, next-hop-interface: eth1}, {destination: 198.51.100.0/24, next-hop-address: 192.0.2.253, next-hop-interface: eth1}]}";
+  assert.equal((await apply(backend, ecmp)).changed, true);
+  assert.equal((await apply(backend, ecmp)).changed, false);
+  const before = await backend.read();
+  assert.deepEqual(before.state.routes?.config?.map((r) => r["next-hop-address"]).sort(), ["192.0.2.253", "192.0.2.254"]);
+  // A third gateway displaces both, then dhcp with no server fails: the rollback must restore the ECMP route.
+  await assert.rejects(apply(backend, "interfaces: [{name: eth1, ipv4: {dhcp: true}}]\nroutes: {config: [{destination: 198.51.100.0/24, next-hop-address: 192.0.2.252, next-hop-interface: eth1}]}"));
+  assert.deepEqual((await backend.read()).state.routes, before.state.routes);
 });
 
 test("a route replacing another of the same destination, table and metric is undone by rollback", async (t) => {

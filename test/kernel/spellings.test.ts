@@ -37,6 +37,12 @@ interface Link {
   ifname: string;
   linkinfo?: { info_kind: string; info_data?: Record<string, unknown> };
 }
+interface KernelRoute {
+  dst: string;
+  metric?: number;
+  gateway?: string;
+  nexthops?: { gateway: string; dev: string; weight?: number }[];
+}
 interface Rule {
   priority: number;
   src?: string;
@@ -85,6 +91,24 @@ test("bridge options by number and word, a rule without table, an empty-string a
     const [vx] = await ns.ipJson<Link[]>(["-d", "link", "show", "vx1"]);
     const data = vx?.linkinfo?.info_data ?? {};
     assert.deepEqual({ id: data.id, local: data.local, port: data.port, learning: data.learning, remote: data.group ?? data.remote }, { id: 101, local: "192.0.2.4", port: 3389, learning: false, remote: undefined });
+  });
+
+  await t.test("several routes of one destination, table and metric are one ECMP route; absent of one member keeps the other", async (t) => {
+    await applyTwice(t, ns, `interfaces:
+- {name: e0, type: veth, state: up, veth: {peer: e0p}, ipv4: {enabled: true, dhcp: false, address: [{ip: 192.0.2.251, prefix-length: 24}]}}
+- {name: e0p, type: veth, state: up, veth: {peer: e0}}
+routes:
+  config:
+  - {destination: 198.51.100.0/24, metric: 150, next-hop-address: 192.0.2.1, next-hop-interface: e0, weight: 1, table-id: 254}
+  - {destination: 198.51.100.0/24, metric: 150, next-hop-address: 192.0.2.2, next-hop-interface: e0, weight: 256, table-id: 254}
+`);
+    const [ecmp, ...more] = await ns.ipJson<KernelRoute[]>(["route", "show", "198.51.100.0/24"]);
+    assert.equal(more.length, 0);
+    assert.equal(ecmp?.metric, 150);
+    assert.deepEqual(ecmp?.nexthops?.map((h) => [h.gateway, h.dev, h.weight ?? 1]), [["192.0.2.1", "e0", 1], ["192.0.2.2", "e0", 256]]);
+    await applyTwice(t, ns, "routes:\n  config:\n  - {destination: 198.51.100.0/24, next-hop-address: 192.0.2.2, state: absent}\n");
+    const left = await ns.ipJson<KernelRoute[]>(["route", "show", "198.51.100.0/24"]);
+    assert.deepEqual(left.map((r) => [r.gateway, r.metric, r.nexthops]), [["192.0.2.1", 150, undefined]]);
   });
 
   await t.test("an absent interface's malformed settings are ignored and it is removed", async (t) => {

@@ -7,7 +7,7 @@ import { setLinkState } from "./link-state.ts";
 import { addLink, deleteLink, setLink } from "./links.ts";
 import { fail, type MemHost } from "./model.ts";
 import { setMaster } from "./ports.ts";
-import { addRoute, addRule, deleteRoute, deleteRule } from "./routes.ts";
+import { addMultipathRoute, addRoute, addRule, deleteRoute, deleteRule } from "./routes.ts";
 
 /** `net/ipv4/conf/IFACE/forwarding` (a `.` in IFACE is written `/` in the key). */
 function setSysctl(host: MemHost, key: string, value: string): void {
@@ -52,6 +52,8 @@ export function applyOperation(host: MemHost, op: Operation, leases: Leases): vo
       return deleteAddress(host, op.name, op.ip, op.prefix);
     case "route-add":
       return addRoute(host, op.route);
+    case "route-multipath":
+      return addMultipathRoute(host, op.routes);
     case "route-del":
       return deleteRoute(host, op.route);
     case "rule-add":

@@ -85,6 +85,22 @@ export function addRoute(host: MemHost, input: Route, proto: MemRoute["proto"] =
   host.routes.push({ route, proto });
 }
 
+/**
+ * `ip route replace DEST … nexthop … nexthop …`: the slot holds exactly these
+ * routes afterwards, each nexthop checked as the kernel checks it and kept as
+ * its own entry (as the kernel reader flattens a multipath route), weight 1
+ * when none is given.
+ */
+export function addMultipathRoute(host: MemHost, inputs: readonly Route[]): void {
+  const routes = inputs.map((input) => {
+    const route = storedRoute({ ...input, weight: input.weight ?? 1 });
+    route["next-hop-interface"] = checkNextHop(host, route, routeFamily(route));
+    return route;
+  });
+  host.routes = host.routes.filter((r) => !sameSlot(r.route, routes[0]!));
+  for (const route of routes) host.routes.push({ route, proto: "static" });
+}
+
 /** `ip route del …`: the fields it names must match; the others are wildcards. */
 export function deleteRoute(host: MemHost, input: Route): void {
   const family = routeFamily(input);

@@ -25,6 +25,8 @@ export function normaliseRoute(route: Route): Route {
   if (out["next-hop-address"]) out["next-hop-address"] = canonicalIp(out["next-hop-address"]);
   if (out.source) out.source = canonicalIp(out.source);
   if (out["table-id"] === undefined || out["table-id"] === 0) out["table-id"] = DEFAULT_ROUTE_TABLE;
+  // Weight 1 is the kernel's default nexthop weight: a single route has no weight, an ECMP member weight 1.
+  if (out.weight === 1) delete out.weight;
   delete out.state;
   return out;
 }

@@ -8,6 +8,8 @@
  * the host already has yields no operations at all.
  */
 import type { MergedInterface, MergedState } from "../merge/index.ts";
+import { kernelRouteKey } from "../merge/routes.ts";
+import type { Route } from "../schema/routes.ts";
 import { normaliseDns } from "../diff.ts";
 import { normaliseAddresses, normaliseInterface } from "../normalise.ts";
 import { networkContains, networkOf, parseIp } from "../ip-address.ts";
@@ -326,12 +328,29 @@ export function plan(merged: MergedState): Operation[] {
   for (const m of byDepth) planInterface(b, m, merged);
 
   const removed = new Set([...merged.interfaces.values()].filter((m) => m.merged.state === "absent" && !cannotDelete(m.current?.type)).map((m) => m.name));
+  // The kernel holds one route per (table, destination, metric); several
+  // routes of one slot are one ECMP route, written whole with its nexthops.
+  // A slot that keeps members is rewritten, not deleted member by member.
+  const slotOf = (route: Route) => kernelRouteKey(route);
+  const members = new Map<string, Route[]>();
+  for (const route of merged.routes.merged) {
+    if (route["route-type"]) continue;
+    members.set(slotOf(route), [...(members.get(slotOf(route)) ?? []), route]);
+  }
+  const ecmp = (route: Route) => !route["route-type"] && (members.get(slotOf(route))?.length ?? 0) > 1;
+  const rewritten = new Set([...merged.routes.add, ...merged.routes.remove].filter((r) => ecmp(r) || (merged.routes.remove.includes(r) && members.has(slotOf(r)))).map(slotOf));
   for (const route of merged.routes.remove) {
     // Routes through a deleted link go with it.
+    if (rewritten.has(slotOf(route))) continue;
     if (!removed.has(route["next-hop-interface"] ?? "")) b.add("routes-remove", { op: "route-del", route });
   }
   for (const rule of merged.rules.remove) b.add("routes-remove", { op: "rule-del", rule });
-  for (const route of merged.routes.add) b.add("routes-add", { op: "route-add", route });
+  for (const slot of rewritten) {
+    const routes = members.get(slot) ?? [];
+    if (routes.length > 1) b.add("routes-add", { op: "route-multipath", routes });
+    else if (routes.length === 1) b.add("routes-add", { op: "route-add", route: routes[0]! });
+  }
+  for (const route of merged.routes.add) if (!rewritten.has(slotOf(route))) b.add("routes-add", { op: "route-add", route });
   for (const rule of merged.rules.add) b.add("routes-add", { op: "rule-add", rule });
   if (merged.dns && !deepEqual(normaliseDns(merged.dns.current), normaliseDns(merged.dns.merged))) b.add("resolver", { op: "dns", config: merged.dns.merged });
   if (merged.hostname && merged.hostname.merged !== merged.hostname.current) b.add("resolver", { op: "hostname", name: merged.hostname.merged });

@@ -62,6 +62,8 @@ export type Operation =
   | { op: "addr-add"; name: string; ip: string; prefix: number }
   | { op: "route-del"; route: Route }
   | { op: "route-add"; route: Route }
+  /** Several routes of one destination, table and metric: one ECMP route with a nexthop each (all of the slot's members). */
+  | { op: "route-multipath"; routes: Route[] }
   | { op: "rule-del"; rule: RouteRule }
   | { op: "rule-add"; rule: RouteRule }
   | { op: "sysctl"; key: string; value: string }
@@ -116,6 +118,28 @@ export function routeArgs(route: Route): string[] {
   if (route.advmss !== undefined) args.push("advmss", String(route.advmss));
   if (route.quickack !== undefined) args.push("quickack", route.quickack ? "1" : "0");
   if (route.onlink) args.push("onlink");
+  return args;
+}
+
+/**
+ * Equivalent to: `ip route replace DEST table T metric M proto static nexthop
+ * via A dev X weight W nexthop via B dev Y weight V` — the slot's shared
+ * fields from the first route (iproute2 wants them before the nexthops), a
+ * nexthop per route (the kernel's weight 1 when none is given).
+ */
+export function multipathArgs(routes: readonly Route[]): string[] {
+  const first = routes[0]!;
+  const args = [first.destination ?? "default", "table", String(first["table-id"] ?? 254)];
+  if (first.metric !== undefined) args.push("metric", String(first.metric));
+  if (first.source) args.push("src", first.source);
+  args.push("proto", "static");
+  for (const route of routes) {
+    args.push("nexthop");
+    if (route["next-hop-address"]) args.push("via", route["next-hop-address"]);
+    if (route["next-hop-interface"]) args.push("dev", route["next-hop-interface"]);
+    args.push("weight", String(route.weight ?? 1));
+    if (route.onlink) args.push("onlink");
+  }
   return args;
 }
 
@@ -194,6 +218,8 @@ export function commandOf(op: Operation): { tool: "ip" | "bridge" | "sysctl" | "
       return { tool: "ip", args: ["route", "del", ...routeArgs(op.route)] };
     case "route-add":
       return { tool: "ip", args: ["route", "replace", ...routeArgs(op.route), "proto", "static"] };
+    case "route-multipath":
+      return { tool: "ip", args: ["route", "replace", ...multipathArgs(op.routes)] };
     case "rule-del":
       return { tool: "ip", args: [...(op.rule.family === "ipv6" ? ["-6"] : []), "rule", "del", ...ruleArgs(op.rule)] };
     case "rule-add":

@@ -16,10 +16,13 @@ export function checkRoutes(ctx: RuleContext): void {
   const slots = new Map<string, number>();
   (ctx.desired.routes?.config ?? []).forEach((route, index) => {
     if (route.state === "absent" || !route.destination || !parseNetwork(route.destination)) return;
+    // Routes of one slot through next hops are one ECMP route (nmstate's
+    // multipath); a typed route (blackhole, …) cannot share its slot.
     const key = kernelRouteKey(route);
     const first = slots.get(key);
+    const sharable = (r: typeof route | undefined) => r !== undefined && !r["route-type"] && r["next-hop-interface"] !== undefined;
     if (first === undefined) slots.set(key, index);
-    else {
+    else if (!(sharable(route) && sharable(ctx.desired.routes?.config?.[first]))) {
       ctx.report(
         invalid(["routes", "config", index], `routes.config[${first}] has the same destination, table and metric; the kernel keeps one route per destination, table and metric, so this one would replace it`, "give the routes different metrics"),
       );

@@ -18,6 +18,20 @@ import { dropOutputToClosedPipes, err } from "./io.ts";
 import { kernelTarget } from "./target.ts";
 import { recoverOrphanedCheckpoint } from "../txn/orphan.ts";
 import { rollbackCheckpoint } from "../txn/transaction.ts";
+import { rmSync } from "node:fs";
+import { staleTransactionDirs } from "../host/kernel/netns-identity.ts";
+import { stateRoot } from "../host/kernel/paths.ts";
+import { readCheckpoint } from "../txn/checkpoint.ts";
+import { watchdogAlive } from "../txn/watchdog.ts";
+
+/** Lock and checkpoint directories of namespaces deleted while their change was pending and its watchdog dead. */
+function pruneStaleTransactionDirs(): void {
+  const inUse = (dir: string) => {
+    const checkpoint = readCheckpoint(dir);
+    return checkpoint !== undefined && watchdogAlive(checkpoint);
+  };
+  for (const dir of staleTransactionDirs(stateRoot(), inUse)) rmSync(dir, { recursive: true, force: true });
+}
 
 /** The commands that act on one target: each first rolls back a change whose watchdog is gone (src/txn/orphan.ts). */
 const TARGET_COMMANDS = new Set(["show", "validate", "diff", "apply", "commit", "rollback", "policy"]);
@@ -36,6 +50,7 @@ export function buildProgram(): Command {
       try {
         const outcome = await recoverOrphanedCheckpoint(backend, (checkpoint) => rollbackCheckpoint(backend, checkpoint));
         if (outcome.action !== "none") err(`nodenet: ${outcome.message}`);
+        pruneStaleTransactionDirs();
       } catch (error) {
         err(`warning: could not recover the change left pending on ${backend.description}: ${error instanceof Error ? error.message : String(error)}`);
       }

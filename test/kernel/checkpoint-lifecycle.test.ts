@@ -129,6 +129,22 @@ describe("a checkpoint whose watchdog is gone", () => {
   });
 });
 
+describe("a namespace deleted while its change was pending and its watchdog dead", () => {
+  test("the next nodenet command removes the lock and checkpoint directory left behind", async (t) => {
+    const [gone, other] = [await TestNetns.create("gonedir", t), await TestNetns.create("gonedirb", t)];
+    const [file] = stateFiles(t, BRIDGE);
+    assert.equal((await nodenet(["apply", "--netns", gone.name, "--no-probes", "--no-commit", "--timeout", "30", file!])).code, 0);
+    const dir = checkpointDirOf(gone.name);
+    kill9(readPending(dir)!.watchdogPid);
+    await waitFor("the watchdog to die", () => watchdogsFor(dir).length === 0, 5000);
+    await run("ip", ["netns", "delete", gone.name]);
+    assert.ok(existsSync(dir), "nothing else removes it");
+    const shown = await nodenet(["show", "--netns", other.name]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.equal(existsSync(dir), false);
+  });
+});
+
 describe("the namespace deleted in the middle of an apply", () => {
   test("a clean error naming it, no stack trace; no lock, checkpoint or watchdog left", async (t) => {
     const ns = await TestNetns.create("vanish", t);

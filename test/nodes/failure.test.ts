@@ -106,6 +106,11 @@ spec:
     const victim = await eventually("a node progressing", 60_000, async () => Object.entries(await phases(l, "slow-dhcp")).find(([, p]) => p === "Progressing")?.[0]);
     const stateDir = `/run/nodenet/netns-${l.netns(victim)}`;
     await eventually("the change to be under way (checkpoint written)", 30_000, () => (existsSync(`${stateDir}/checkpoint.json`) ? true : undefined));
+    // A seeded random point within the apply (which waits up to 20 s for its lease); replay with NODENET_FAULT_SEED.
+    const seed = Number(process.env.NODENET_FAULT_SEED ?? Date.now() % 2 ** 31);
+    const delayMs = seed % 5000;
+    t.diagnostic(`seed ${seed}: killing the handler ${delayMs} ms after its checkpoint was written`);
+    await new Promise((r) => setTimeout(r, delayMs));
     const pid = l.pid(`handler-${victim}`);
     process.kill(pid, "SIGKILL");
     await eventually("the killed handler to be gone", 10_000, () => (processStartTicks(pid) === undefined ? true : undefined));

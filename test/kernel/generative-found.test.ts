@@ -7,13 +7,23 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { toYaml } from "../../src/cli/io.ts";
 import { KernelBackend } from "../../src/host/kernel/backend.ts";
 import { MemoryBackend } from "../../src/host/memory/backend.ts";
 import { loadDesired } from "../../src/state/load.ts";
 import { applyState } from "../../src/txn/transaction.ts";
 import { TestNetns } from "../helpers/netns.ts";
+
+/** A fresh namespace's kernel backend, and a memory backend that starts from what it reads. */
+async function kernelAndMemory(t: TestContext, label: string) {
+  const ns = await TestNetns.create(label, t);
+  const dir = mkdtempSync(join(tmpdir(), `nodenet-${label}-`));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const kernel = new KernelBackend({ netns: ns.name, stateDir: join(dir, "kernel"), resolvConf: join(dir, "resolv.conf") });
+  const memory = new MemoryBackend((await kernel.read()).state, { stateDir: join(dir, "memory") });
+  return { ns, kernel, memory };
+}
 
 // fuzz --seed 5 (shrunk): IPv4 and IPv6 routes in tables 100 and 200.
 const ROUTES_IN_TWO_TABLES = `
@@ -29,11 +39,7 @@ routes:
 `;
 
 test("the memory backend lists routes in the kernel reader's order: by table, then family, then destination as a number", async (t) => {
-  const ns = await TestNetns.create("memroutes", t);
-  const dir = mkdtempSync(join(tmpdir(), "nodenet-memroutes-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const kernel = new KernelBackend({ netns: ns.name, stateDir: join(dir, "kernel"), resolvConf: join(dir, "resolv.conf") });
-  const memory = new MemoryBackend((await kernel.read()).state, { stateDir: join(dir, "memory") });
+  const { kernel, memory } = await kernelAndMemory(t, "memroutes");
   const desired = loadDesired([{ file: "routes.yml", text: ROUTES_IN_TWO_TABLES }]).state!;
   await applyState(kernel, desired, { timeoutSeconds: 600 });
   await applyState(memory, desired, { timeoutSeconds: 600 });
@@ -45,11 +51,7 @@ test("the memory backend lists routes in the kernel reader's order: by table, th
 
 // fuzz --seed 20261202 (the CI seed), step 2: all IPv4 addresses of a bridge dropped, two of them in one subnet.
 test("dropping an IPv4 primary together with its secondary applies (secondary first), re-applies as a no-op, and the memory backend agrees", async (t) => {
-  const ns = await TestNetns.create("secondary", t);
-  const dir = mkdtempSync(join(tmpdir(), "nodenet-secondary-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const kernel = new KernelBackend({ netns: ns.name, stateDir: join(dir, "kernel"), resolvConf: join(dir, "resolv.conf") });
-  const memory = new MemoryBackend((await kernel.read()).state, { stateDir: join(dir, "memory") });
+  const { ns, kernel, memory } = await kernelAndMemory(t, "secondary");
   const two = loadDesired([{ file: "a.yml", text: "interfaces: [{name: br0, type: linux-bridge, state: up, bridge: {port: []}, ipv4: {enabled: true, address: [{ip: 192.0.2.67, prefix-length: 28}, {ip: 192.0.2.66, prefix-length: 28}]}}]" }]).state!;
   const none = loadDesired([{ file: "b.yml", text: "interfaces: [{name: br0, type: linux-bridge, state: up, ipv4: {enabled: false}}]" }]).state!;
   for (const backend of [kernel, memory]) {

@@ -117,6 +117,7 @@ export function checkInterfaceAddresses(ctx: RuleContext): void {
 
 export function checkDnsServers(ctx: RuleContext): void {
   const config = ctx.desired["dns-resolver"]?.config;
+  (config?.options ?? []).forEach((option, i) => checkDnsOption(ctx, ["dns-resolver", "config", "options", i], option));
   (config?.server ?? []).forEach((server, i) => {
     const path: IssuePath = ["dns-resolver", "config", "server", i];
     const [text, zone] = server.split("%", 2) as [string, string | undefined];
@@ -140,4 +141,16 @@ export function checkDnsServers(ctx: RuleContext): void {
       ctx.report(invalid(["dns-resolver", "config", "search", i], `"${domain}" is not a domain name`));
     }
   });
+}
+
+/** resolv.conf options nmstate accepts (dns.rs): these without a value… */
+const DNS_OPTIONS = ["debug", "edns0", "inet6", "ip6-bytestring", "ip6-dotint", "no-aaaa", "no-check-names", "no-ip6-dotint", "no-reload", "no-tld-query", "rotate", "single-request", "single-request-reopen", "trust-ad", "use-vc"];
+/** …and these with one (`ndots:2`). glibc ignores an option it does not know, so a typo would pass silently. */
+const DNS_OPTIONS_WITH_VALUE = ["ndots", "timeout", "attempts"];
+
+function checkDnsOption(ctx: RuleContext, path: IssuePath, option: string): void {
+  const [name = "", value] = option.split(":", 2);
+  if (value === undefined ? DNS_OPTIONS.includes(name) : DNS_OPTIONS_WITH_VALUE.includes(name) && /^\d+$/.test(value)) return;
+  const known = value === undefined ? DNS_OPTIONS : DNS_OPTIONS_WITH_VALUE.map((n) => `${n}:N`);
+  ctx.report(invalid(path, `"${option}" is not a resolver option`, `use one of: ${known.join(", ")}`));
 }

@@ -98,12 +98,29 @@ export function checkDeclarations(ctx: RuleContext): void {
     }
 
     const link = iface["link-aggregation"];
+    if (type === "bond") checkBondPorts(ctx, path, iface, link?.mode ?? current?.["link-aggregation"]?.mode);
     if (type === "bond" && link?.options) checkBondOptions(ctx, [...path, "link-aggregation", "options"], link.mode ?? current?.["link-aggregation"]?.mode, link.options);
     if (type === "linux-bridge") {
       checkBridgePortVlans(ctx, path, iface);
       checkStpTimers(ctx, path, iface, current);
     }
   });
+}
+
+/** Queue ids must differ between ports (0 is the default queue, shared); fail_over_mac active owns the bond's MAC. */
+function checkBondPorts(ctx: RuleContext, path: IssuePath, iface: Interface, mode: string | undefined): void {
+  const link = iface["link-aggregation"];
+  const queues = new Map<number, number>();
+  (link?.["ports-config"] ?? []).forEach((port, i) => {
+    const queue = port["queue-id"];
+    if (!queue) return;
+    const first = queues.get(queue);
+    if (first !== undefined) ctx.report(invalid([...path, "link-aggregation", "ports-config", i, "queue-id"], `queue-id ${queue} is already given to ports-config[${first}]`));
+    else queues.set(queue, i);
+  });
+  if (iface["mac-address"] && mode === "active-backup" && link?.options?.fail_over_mac === "active") {
+    ctx.report(invalid([...path, "mac-address"], "with fail_over_mac: active the bond takes its active port's MAC address; it cannot have its own", "drop mac-address or fail_over_mac"));
+  }
 }
 
 function checkBondOptions(ctx: RuleContext, path: IssuePath, mode: string | undefined, options: NonNullable<Interface["link-aggregation"]>["options"] & object): void {
@@ -123,6 +140,9 @@ function checkBondOptions(ctx: RuleContext, path: IssuePath, mode: string | unde
   only(["arp_interval", "arp_ip_target", "arp_validate"], ["balance-rr", "active-backup", "balance-xor", "broadcast"]);
   if ((options.miimon ?? 0) > 0 && (options.arp_interval ?? 0) > 0) {
     ctx.report(invalid([...path, "arp_interval"], "MII monitoring (miimon) and ARP monitoring (arp_interval) cannot both be on", "set one of them to 0"));
+  }
+  if (options.ad_actor_system && /^[0-9a-f]{2}/i.test(options.ad_actor_system) && (Number.parseInt(options.ad_actor_system.slice(0, 2), 16) & 1) === 1) {
+    ctx.report(invalid([...path, "ad_actor_system"], `${options.ad_actor_system} is a multicast MAC address; the kernel refuses it as an LACP system id`));
   }
   if ((options.arp_interval ?? 0) > 0 && !options.arp_ip_target?.length) {
     ctx.report(invalid([...path, "arp_ip_target"], "ARP monitoring needs at least one arp_ip_target"));
@@ -152,6 +172,16 @@ function checkBridgePortVlans(ctx: RuleContext, path: IssuePath, iface: Interfac
     if (vlan.mode === "access" && vlan.tag === undefined) ctx.report(invalid([...at, "tag"], "an access port needs its VLAN tag"));
     if (vlan.mode === "trunk" && !vlan["trunk-tags"]?.length) ctx.report(invalid([...at, "trunk-tags"], "a trunk port needs trunk-tags"));
     if (vlan["enable-native"] && vlan.tag === undefined) ctx.report(invalid([...at, "tag"], "enable-native needs the native VLAN's tag"));
+    if (vlan.mode === "trunk" && vlan.tag !== undefined && !vlan["enable-native"]) {
+      ctx.report(invalid([...at, "tag"], "a trunk port's tag is its native VLAN, which needs enable-native: true", "set enable-native: true or drop the tag"));
+    }
+    const seen: { min: number; max: number; index: number }[] = [];
+    (vlan["trunk-tags"] ?? []).forEach((tag, t) => {
+      const range = "id-range" in tag ? tag["id-range"] : { min: tag.id, max: tag.id };
+      const other = seen.find((r) => range.min <= r.max && r.min <= range.max);
+      if (other) ctx.report(invalid([...at, "trunk-tags", t], `overlaps trunk-tags[${other.index}]`, "list each VLAN once"));
+      seen.push({ ...range, index: t });
+    });
     (vlan["trunk-tags"] ?? []).forEach((tag, t) => {
       if ("id-range" in tag && tag["id-range"].min > tag["id-range"].max) {
         ctx.report(invalid([...at, "trunk-tags", t, "id-range"], `min ${tag["id-range"].min} is above max ${tag["id-range"].max}`));

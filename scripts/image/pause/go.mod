@@ -1,0 +1,3 @@
+module nodenet.local/pause
+
+go 1.26.0

@@ -26,7 +26,7 @@ export const SUITES: Suite[] = [
   { name: "scale", patterns: ["test/scale/**/*.test.ts"], concurrency: 1, timeoutMs: 600_000, default: true },
   /** The lab's simulated network (namespaces, dnsmasq, forwarders; no API server). */
   { name: "lab-network", patterns: ["test/lab/network*.test.ts"], concurrency: 2, timeoutMs: 600_000, default: true },
-  /** The OCI image scripts/image/build.sh builds without Docker (cold: minutes; cached by content hash). */
+  /** What real pods need: the OCI image scripts/image/build.sh builds without Docker (cold: minutes; cached by content hash) and the kubelet. */
   { name: "image", patterns: ["test/image/**/*.test.ts"], concurrency: 1, timeoutMs: 900_000, default: true },
   { name: "uml", patterns: [], concurrency: 1, timeoutMs: 0, default: true, runner: runUmlSuite },
   /** Against a real kube-apiserver: one lab control plane for all files (test/cluster/suite.ts). */

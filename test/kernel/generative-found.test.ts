@@ -64,3 +64,22 @@ test("dropping an IPv4 primary together with its secondary applies (secondary fi
   const v4 = async (backend: KernelBackend | MemoryBackend) => (await backend.read()).state.interfaces?.find((i) => i.name === "br0")?.ipv4?.address ?? [];
   assert.deepEqual(await v4(memory), await v4(kernel));
 });
+
+// fuzz --seed 20261202 (the CI seed), step 2, after the IPv6 fix: the memory backend ignored disable_ipv6 and failed verification.
+test("ipv6 enabled: false on a link with IPv6 addresses: the memory backend drops them as the kernel does and both report IPv6 off", async (t) => {
+  const { ns, kernel, memory } = await kernelAndMemory(t, "v6off");
+  const link = (ipv6: string) => `interfaces: [{name: gva2, type: veth, state: up, veth: {peer: gvb2}, ipv4: {enabled: true, address: [{ip: 192.0.2.52, prefix-length: 28}]}, ipv6: ${ipv6}}]`;
+  const on = loadDesired([{ file: "on.yml", text: link('{enabled: true, address: [{ip: "2001:db8:3::3", prefix-length: 64}]}') }]).state!;
+  const off = loadDesired([{ file: "off.yml", text: link("{enabled: false}") }]).state!;
+  for (const backend of [kernel, memory]) {
+    await applyState(backend, on, { timeoutSeconds: 600 });
+    await applyState(backend, off, { timeoutSeconds: 600 });
+  }
+  const v6 = async (backend: KernelBackend | MemoryBackend) => {
+    const ipv6 = (await backend.read()).state.interfaces?.find((i) => i.name === "gva2")?.ipv6;
+    return { enabled: ipv6?.enabled, address: ipv6?.address ?? [] };
+  };
+  assert.deepEqual(await v6(kernel), { enabled: false, address: [] });
+  assert.deepEqual(await v6(memory), await v6(kernel));
+  assert.equal((await ns.exec("cat", ["/proc/sys/net/ipv6/conf/gva2/disable_ipv6"])).stdout.trim(), "1");
+});

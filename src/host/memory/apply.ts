@@ -19,6 +19,15 @@ function setSysctl(host: MemHost, key: string, value: string): void {
     link!.forwarding = value.trim() !== "0";
     return;
   }
+  const ipv6 = /^net\/ipv6\/conf\/(.+)\/disable_ipv6$/.exec(key);
+  if (ipv6) {
+    const link = host.links.get(ipv6[1]!.replaceAll("/", "."));
+    if (!link) fail(`sysctl: cannot stat /proc/sys/${key}: No such file or directory`);
+    link!.ipv6Disabled = value.trim() !== "0";
+    // As the kernel does: turning IPv6 off drops every IPv6 address of the link.
+    if (link!.ipv6Disabled) link!.addresses.ipv6 = [];
+    return;
+  }
   host.sysctls.set(key, value);
 }
 

@@ -60,6 +60,8 @@ export interface MemLink {
   addresses: Record<Family, MemAddress[]>;
   /** net.ipv4.conf.IFACE.forwarding */
   forwarding: boolean;
+  /** net.ipv6.conf.IFACE.disable_ipv6 = 1: the kernel dropped the link's IPv6 addresses and keeps none. */
+  ipv6Disabled?: boolean;
 }
 
 export interface MemRoute {

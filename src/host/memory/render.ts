@@ -22,6 +22,7 @@ import { compareRoutes } from "../../state/route-order.ts";
 
 
 function ipSection(host: MemHost, link: MemLink, family: Family): Ipv4 | Ipv6 {
+  if (family === "ipv6" && link.ipv6Disabled) return { enabled: false };
   const address = link.addresses[family].map((a) => ({ ip: a.ip, "prefix-length": a.prefix }));
   const dyn = host.dynamic.get(link.name);
   const forwarding = family === "ipv4" ? { forwarding: link.forwarding } : {};

@@ -48,7 +48,7 @@ export const generatedArbitrary = (kinds: Kinds, maxSteps: number): fc.Arbitrary
  * memory model does not simulate them or the kernel's value depends on its
  * build: MAC addresses and the link-local addresses made from them (random
  * per link), min/max MTU, per-interface sysctls (forwarding, autoconf,
- * addr-gen-mode), `ipv6.enabled` (how it is read is being changed, issue 11),
+ * addr-gen-mode), `ipv6.enabled` (the memory model infers it from addresses where IPv6 is on),
  * bridge timer defaults (rounded by the kernel's HZ) and the resolver's
  * running view of an absent file.
  */

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -148,6 +148,9 @@ describe("the image built without Docker", () => {
       "version = 2", `root = "${dir}/root"`, `state = "${dir}/state"`, 'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
       "[grpc]", `  address = "${sock}"`, "",
     ].join("\n"));
+    // containerd 1.6 puts shim sockets in /run/containerd/s whatever its config says: remove
+    // those directories afterwards if this test made them and they are empty again.
+    const systemDirs = ["/run/containerd/s", "/run/containerd"].filter((d) => !existsSync(d));
     const containerd = spawn("containerd", ["--config", join(dir, "config.toml")], { stdio: "ignore" });
     t.after(async () => {
       const exited = new Promise((r) => containerd.exitCode !== null ? r(null) : containerd.once("exit", r));
@@ -156,6 +159,7 @@ describe("the image built without Docker", () => {
       const mounts = readFileSync("/proc/mounts", "utf8").split("\n").map((l) => l.split(" ")[1] ?? "").filter((m) => m.startsWith(dir)).reverse();
       for (const m of mounts) await run("umount", [m]);
       rmSync(dir, { recursive: true, force: true });
+      for (const d of systemDirs) { try { rmdirSync(d); } catch { /* not empty: someone else's */ } }
     });
     while (!existsSync(sock)) {
       assert.equal(containerd.exitCode, null, "containerd exited at start");
@@ -166,11 +170,13 @@ describe("the image built without Docker", () => {
     assert.equal(imported.code, 0, imported.stderr);
     const image = `docker.io/library/nodenet:${packageVersion}`;
     assert.match((await ctr("images", "ls", "-q")).stdout, new RegExp(`^${image.replaceAll(".", "\\.")}$`, "m"));
-    const help = await ctr("run", "--rm", "--net-host", image, `nodenet-help-${process.pid}`, "nodenet", "--help");
+    // FIFOs and runc's state under the temp dir too (not the system-wide /run/containerd).
+    const own = ["--fifo-dir", join(dir, "fifo"), "--runc-root", join(dir, "runc")];
+    const help = await ctr("run", "--rm", ...own, "--net-host", image, `nodenet-help-${process.pid}`, "nodenet", "--help");
     assert.equal(help.code, 0, help.stderr);
     assert.match(help.stdout, /Usage: nodenet/);
     // Host network: the container sees this namespace's links; dhclient and udhcpc start.
-    const tools = await ctr("run", "--rm", "--net-host", image, `nodenet-tools-${process.pid}`, "sh", "-c",
+    const tools = await ctr("run", "--rm", ...own, "--net-host", image, `nodenet-tools-${process.pid}`, "sh", "-c",
       "ip -json link show lo && dhclient --version && udhcpc --help 2>&1 | head -n 1");
     assert.equal(tools.code, 0, tools.stderr);
     assert.match(tools.stdout, /"ifname":"lo"/);

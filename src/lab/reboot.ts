@@ -42,6 +42,24 @@ function runBoot(args: string[]): Promise<{ code: number; log: string }> {
   });
 }
 
+/**
+ * What a power cut does to a namespace "machine": every process in it dies at
+ * once — with the rollback watchdog of a change applied from outside
+ * (--netns), which runs outside it — its kernel state goes with the namespace,
+ * and /run (checkpoint, DHCP state) is empty afterwards. Returns how many
+ * processes were stopped. The persisted record, on "disk", is untouched.
+ */
+export async function powerOff(netns: string): Promise<number> {
+  const backend = new KernelBackend({ netns });
+  const pending = readCheckpoint(backend.checkpointDir);
+  const stopped = await emptyNamespace(netns);
+  if (pending?.watchdogPid && processAlive(pending.watchdogPid)) process.kill(pending.watchdogPid, "SIGKILL");
+  await run("ip", ["netns", "delete", netns]);
+  rmSync(backend.checkpointDir, { recursive: true, force: true });
+  rmSync(backend.stateDir, { recursive: true, force: true });
+  return stopped.length + (pending?.watchdogPid ? 1 : 0);
+}
+
 export async function rebootLabNode(lab: string, node: string, progress: (line: string) => void = () => undefined): Promise<RebootReport> {
   const plan = labPlan(lab);
   const target = plan.nodes.find((n) => n.name === node);
@@ -50,17 +68,9 @@ export async function rebootLabNode(lab: string, node: string, progress: (line: 
   if (!state) throw new NodenetError("invalid-input", `there is no lab "${lab}"`);
   const started = Date.now();
 
-  // 1. Power cut. The watchdog of a change applied from outside (--netns) runs outside the namespace.
-  const backend = new KernelBackend({ netns: target.netns });
-  const pending = readCheckpoint(backend.checkpointDir);
-  const stopped = await emptyNamespace(target.netns);
-  if (pending?.watchdogPid && processAlive(pending.watchdogPid)) process.kill(pending.watchdogPid, "SIGKILL");
-  progress(`${node}: power off (${stopped.length} processes stopped)`);
-
-  // 2. The same hardware again; /run is empty after a reboot.
-  await run("ip", ["netns", "delete", target.netns]);
-  rmSync(backend.checkpointDir, { recursive: true, force: true });
-  rmSync(backend.stateDir, { recursive: true, force: true });
+  // 1. Power cut; 2. the same hardware again.
+  const stopped = await powerOff(target.netns);
+  progress(`${node}: power off (${stopped} processes stopped)`);
   await run("ip", ["netns", "add", target.netns]);
   await ip(target.netns, ["-batch", "-"], { input: nodeBatch().join("\n") + "\n" });
   await ip(plan.namespaces.switch, ["-batch", "-"], { input: nodeCableLines(plan, target).join("\n") + "\n" });

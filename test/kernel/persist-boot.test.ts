@@ -11,11 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { parse } from "yaml";
-import { KernelBackend } from "../../src/host/kernel/backend.ts";
 import { run } from "../../src/host/kernel/exec.ts";
-import { readCheckpoint } from "../../src/txn/checkpoint.ts";
+import { powerOff } from "../../src/lab/reboot.ts";
 import { nodenet, stateFiles } from "../helpers/cli.ts";
-import { killProcessesIn, TestNetns } from "../helpers/netns.ts";
+import { TestNetns } from "../helpers/netns.ts";
 
 function recordIn(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), "nodenet-record-"));
@@ -39,14 +38,7 @@ async function plugNics(ns: TestNetns): Promise<void> {
 
 /** A power cycle of the namespace: every process and all kernel state gone, the same NICs back. */
 async function reboot(ns: TestNetns, nics = true): Promise<void> {
-  await killProcessesIn(ns.name);
-  // The power goes: the rollback watchdog of a pending change dies too, and /run is emptied.
-  const backend = new KernelBackend({ netns: ns.name });
-  const pending = readCheckpoint(backend.checkpointDir);
-  if (pending?.watchdogPid) process.kill(pending.watchdogPid, "SIGKILL");
-  rmSync(backend.checkpointDir, { recursive: true, force: true });
-  rmSync(backend.stateDir, { recursive: true, force: true });
-  await run("ip", ["netns", "delete", ns.name]);
+  await powerOff(ns.name);
   await run("ip", ["netns", "add", ns.name]);
   await ns.ip(["link", "set", "lo", "up"]);
   if (nics) await plugNics(ns);

@@ -60,6 +60,22 @@ export async function powerOff(netns: string): Promise<number> {
   return stopped.length + (pending?.watchdogPid ? 1 : 0);
 }
 
+/**
+ * The kernel destroys a deleted namespace's veths asynchronously: the switch
+ * ends of the old cables can linger a moment, and cabling again would find
+ * their names taken. They are removed here and waited for.
+ */
+async function unplugSwitchPorts(switchNetns: string, ports: string[]): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const { stdout } = await ip(switchNetns, ["-json", "link", "show"]);
+    const left = (JSON.parse(stdout || "[]") as { ifname: string }[]).map((l) => l.ifname).filter((n) => ports.includes(n));
+    if (!left.length) return;
+    await ip(switchNetns, ["-force", "-batch", "-"], { input: left.map((p) => `link del ${p}`).join("\n") + "\n" }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the switch ports ${ports.join(", ")} of the old cables would not go away`);
+}
+
 export async function rebootLabNode(lab: string, node: string, progress: (line: string) => void = () => undefined): Promise<RebootReport> {
   const plan = labPlan(lab);
   const target = plan.nodes.find((n) => n.name === node);
@@ -71,6 +87,7 @@ export async function rebootLabNode(lab: string, node: string, progress: (line: 
   // 1. Power cut; 2. the same hardware again.
   const stopped = await powerOff(target.netns);
   progress(`${node}: power off (${stopped} processes stopped)`);
+  await unplugSwitchPorts(plan.namespaces.switch, target.nics.map((n) => n.switchPort));
   await run("ip", ["netns", "add", target.netns]);
   await ip(target.netns, ["-batch", "-"], { input: nodeBatch().join("\n") + "\n" });
   await ip(plan.namespaces.switch, ["-batch", "-"], { input: nodeCableLines(plan, target).join("\n") + "\n" });

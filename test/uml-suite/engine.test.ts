@@ -147,12 +147,12 @@ routes:
     assert.equal((await host.ipJson<{ master?: string }[]>(["link", "show", "dummy0"]))[0]!.master, "vrf0");
     const tableBefore = await table();
 
-    // The change removes the route first, then fails in the kernel (the new veth's peer name is taken).
-    await host.batch(["link add taken type veth peer name takenp"]);
+    // The change removes the route first, then fails in the kernel: validation lets a
+    // multicast MAC address through (nmstate does too), the kernel refuses it.
     const error = await applyState(
       backend,
       state(`
-interfaces: [{name: vx, type: veth, state: up, veth: {peer: takenp}}]
+interfaces: [{name: vx, type: veth, state: up, mac-address: "01:00:5E:00:00:01", veth: {peer: vxp}}]
 routes: {config: [{destination: 198.51.100.0/24, next-hop-interface: dummy0, table-id: 100, state: absent}]}
 `),
       {},

@@ -49,12 +49,15 @@ test("the memory backend lists routes in the kernel reader's order: by table, th
   assert.equal(await routes(memory), kernelRoutes);
 });
 
-// fuzz --seed 20261202 (the CI seed), step 2: all IPv4 addresses of a bridge dropped, two of them in one subnet.
+// fuzz --seed 20261202 (the CI seed), steps 2 and 3: all IPv4 addresses of a bridge dropped, two of them in one subnet.
 test("dropping an IPv4 primary together with its secondary applies (secondary first), re-applies as a no-op, and the memory backend agrees", async (t) => {
   const { ns, kernel, memory } = await kernelAndMemory(t, "secondary");
   const two = loadDesired([{ file: "a.yml", text: "interfaces: [{name: br0, type: linux-bridge, state: up, bridge: {port: []}, ipv4: {enabled: true, address: [{ip: 192.0.2.67, prefix-length: 28}, {ip: 192.0.2.66, prefix-length: 28}]}}]" }]).state!;
   const none = loadDesired([{ file: "b.yml", text: "interfaces: [{name: br0, type: linux-bridge, state: up, ipv4: {enabled: false}}]" }]).state!;
+  // .67 first, so it is the primary and .66, added later, its secondary — the reverse of their sorted order.
+  const one = loadDesired([{ file: "c.yml", text: "interfaces: [{name: br0, type: linux-bridge, state: up, bridge: {port: []}, ipv4: {enabled: true, address: [{ip: 192.0.2.67, prefix-length: 28}]}}]" }]).state!;
   for (const backend of [kernel, memory]) {
+    await applyState(backend, one, { timeoutSeconds: 600 });
     await applyState(backend, two, { timeoutSeconds: 600 });
     await applyState(backend, none, { timeoutSeconds: 600 });
     assert.equal((await applyState(backend, none, { timeoutSeconds: 600 })).operations.length, 0, `${backend.description}: the re-apply plans nothing`);

@@ -215,7 +215,8 @@ function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState):
     // The kernel lists an IPv4 primary before its secondaries, and deleting the primary deletes them with
     // it: remove in reverse of the kernel's order, so each secondary goes before its primary (delete the
     // primary first and the secondary's own delete fails, "Address not found").
-    const kernelOrder = (before[family]?.address ?? []).map((a) => key(normaliseAddresses([a])[0]!));
+    // m.current, not the normalised (sorted) copy: it lists the addresses as the kernel does.
+    const kernelOrder = (m.current?.[family]?.address ?? []).map((a) => key(normaliseAddresses([a])[0]!));
     const removed = have.filter((a) => !wantKeys.has(key(a))).sort((x, y) => kernelOrder.indexOf(key(y)) - kernelOrder.indexOf(key(x)));
     for (const a of removed) b.add("address-remove", { op: "addr-del", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
     for (const a of want) {

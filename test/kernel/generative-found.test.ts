@@ -86,3 +86,17 @@ test("ipv6 enabled: false on a link with IPv6 addresses: the memory backend drop
   assert.deepEqual(await v6(memory), await v6(kernel));
   assert.equal((await ns.exec("cat", ["/proc/sys/net/ipv6/conf/gva2/disable_ipv6"])).stdout.trim(), "1");
 });
+
+// fuzz --seed 20261202 in UML, step 2: a vxlan over a veth with MTU 1400.
+test("a vxlan made over an existing link takes its's MTU minus 50 on the kernel and in the memory backend", async (t) => {
+  const { kernel, memory } = await kernelAndMemory(t, "vxmtu");
+  const desired = loadDesired([{ file: "vx.yml", text: "interfaces: [{name: gva0, type: veth, state: up, mtu: 1400, veth: {peer: gvb0}}, {name: gvx0, type: vxlan, state: up, vxlan: {id: 101, base-iface: gva0, remote: 192.0.2.250, destination-port: 4789}}]" }]).state!;
+  const veth = loadDesired([{ file: "veth.yml", text: "interfaces: [{name: gva0, type: veth, state: up, mtu: 1400, veth: {peer: gvb0}}]" }]).state!;
+  for (const backend of [kernel, memory]) {
+    await applyState(backend, veth, { timeoutSeconds: 600 });
+    await applyState(backend, desired, { timeoutSeconds: 600 });
+  }
+  const mtu = async (backend: KernelBackend | MemoryBackend) => (await backend.read()).state.interfaces?.find((i) => i.name === "gvx0")?.mtu;
+  assert.equal(await mtu(kernel), 1350);
+  assert.equal(await mtu(memory), 1350);
+});

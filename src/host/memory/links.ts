@@ -58,7 +58,9 @@ export function addLink(host: MemHost, name: string, create: LinkCreate): void {
       return;
     }
     case "vxlan": {
-      if (create.base) getLink(host, create.base);
+      // The kernel sizes a vxlan to its lower link's MTU minus the encapsulation (50 bytes over IPv4, 70 over IPv6).
+      const lower = create.base ? getLink(host, create.base) : undefined;
+      const mtu = (lower?.mtu ?? 1500) - (create.remote?.includes(":") ? 70 : 50);
       const vxlan = {
         id: create.id,
         ...(create.base ? { "base-iface": create.base } : {}),
@@ -67,7 +69,7 @@ export function addLink(host: MemHost, name: string, create: LinkCreate): void {
         "destination-port": create.port,
         learning: create.learning !== false,
       };
-      host.links.set(name, newLink(host, name, type, { mtu: 1450, vxlan }));
+      host.links.set(name, newLink(host, name, type, { mtu, vxlan }));
       return;
     }
     case "bridge":

@@ -177,10 +177,14 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzOutcome> {
 }
 
 async function check(options: FuzzOptions) {
+  // fast-check stops waiting for the sequence in flight when the time limit ends the run; it still owns
+  // a namespace, so wait for it to delete it before returning.
+  let inFlight: Promise<void> | undefined;
   const details = await fc.check(
-    fc.asyncProperty(generatedArbitrary(options.kinds, options.maxSteps), (g) => runSequence(g, options.log ? { log: options.log } : {})),
+    fc.asyncProperty(generatedArbitrary(options.kinds, options.maxSteps), (g) => (inFlight = runSequence(g, options.log ? { log: options.log } : {}))),
     { seed: options.seed, numRuns: options.runs, endOnFailure: false, ...(options.timeLimitMs ? { interruptAfterTimeLimit: options.timeLimitMs, markInterruptAsFailure: false } : {}) },
   );
+  await (inFlight as Promise<void> | undefined)?.catch(() => undefined);
   return details;
 }
 

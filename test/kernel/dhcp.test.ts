@@ -33,7 +33,13 @@ describe("DHCP against dnsmasq", () => {
     const again = await nodenet(["apply", "--netns", host.name, dhcp!]);
     assert.match(again.stderr, /no changes/, "a running DHCP client is not restarted");
 
-    const toStatic = await nodenet(["apply", "--netns", host.name, staticState!]);
+    // The static state declares no DNS: the servers learned over DHCP go with the lease, which
+    // the DNS probe reports as "DNS lost" (and rolls back) unless that probe is skipped.
+    const lostDns = await nodenet(["apply", "--netns", host.name, staticState!]);
+    assert.equal(lostDns.code, 4, lostDns.stderr);
+    assert.match(lostDns.stderr, /DNS lost: the host used 192\.0\.2\.1 and has no DNS server any more; rolled back/);
+    assert.match(resolvConf(host.name), /nameserver 192\.0\.2\.1/, "the rollback restored the learned DNS");
+    const toStatic = await nodenet(["apply", "--netns", host.name, "--skip-probe", "dns", staticState!]);
     assert.equal(toStatic.code, 0, toStatic.stderr);
     assert.deepEqual(await pidsIn(host.name), [], "the DHCP client is stopped");
     assert.equal((await host.ip(["-4", "-br", "addr", "show", "eth0"])).stdout.trim().split(/\s+/).slice(2).join(" "), "192.0.2.60/24");
@@ -95,7 +101,9 @@ describe("IPv6 autoconf (SLAAC) against dnsmasq's router advertisements", () => 
     assert.ok(shown.ipv6.address.some((a: { ip: string }) => a.ip === address.local));
     assert.match((await nodenet(["apply", "--netns", host.name, "--skip-probe", "dns", on!])).stderr, /no changes/, "re-applying does not touch it");
 
-    const stopped = await nodenet(["apply", "--netns", host.name, "--skip-probe", "dns", off!]);
+    // enabled: false turns the kernel's IPv6 off, so the default route learned from router
+    // advertisements goes too: the gateway probe reports it lost unless it is skipped.
+    const stopped = await nodenet(["apply", "--netns", host.name, "--skip-probe", "dns", "--skip-probe", "gateway", off!]);
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.equal((await slaac()).length, 0, "the SLAAC address is gone");
   });
@@ -121,7 +129,7 @@ describe("DHCPv6 against dnsmasq", () => {
     assert.equal(shown.ipv6.dhcp, true);
     assert.match((await nodenet(["apply", "--netns", host.name, "--skip-probe", "dns", on!])).stderr, /no changes/, "a running DHCPv6 client is not restarted");
 
-    const stopped = await nodenet(["apply", "--netns", host.name, "--skip-probe", "dns", off!]);
+    const stopped = await nodenet(["apply", "--netns", host.name, "--skip-probe", "dns", "--skip-probe", "gateway", off!]);
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.deepEqual(await global6(), [], "the leased address is gone");
     assert.deepEqual(await pidsIn(host.name), [], "no DHCP client is left");

@@ -40,7 +40,7 @@ export interface HostBackend {
   readonly identity?: string | undefined;
   /** Why the target this backend was made for is no longer there (deleted, or its name now names another namespace); undefined while it is. */
   targetGone?(): string | undefined;
-  /** The persisted record committed changes are merged into (ADR 0008); undefined: none (memory only). */
+  /** The persisted record committed changes are merged into (ADR 0011); undefined: none (memory only). */
   readonly recordFile?: string | undefined;
   read(scope?: ReadScope): Promise<HostSnapshot>;
   /**

@@ -1,5 +1,5 @@
 /**
- * How `nodenet boot` splits a persisted record (ADR 0008) so that one missing
+ * How `nodenet boot` splits a persisted record (ADR 0011) so that one missing
  * NIC or one failing part cannot keep the rest of the node off the network:
  *
  *   - interfaces the host must already have (NICs) but does not are left out,

@@ -1,7 +1,7 @@
 /**
  * The persisted record: what nodenet has declared on a host, accumulated over
  * every committed change, so that `nodenet boot` can declare it again after a
- * power cycle (ADR 0008).
+ * power cycle (ADR 0011).
  *
  * A change is usually partial — one policy names br1, the next one eth0's MTU —
  * so the record is a merge of declarations, not the last one:

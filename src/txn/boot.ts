@@ -1,5 +1,5 @@
 /**
- * `nodenet boot`: declare the persisted record again after a reboot (ADR 0008).
+ * `nodenet boot`: declare the persisted record again after a reboot (ADR 0011).
  *
  * At boot there is no earlier good state to go back to, so boot differs from
  * apply in three ways: a part that fails is reported and the next part still

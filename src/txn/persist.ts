@@ -1,5 +1,5 @@
 /**
- * The persisted record of a target (ADR 0008): every committed change is merged
+ * The persisted record of a target (ADR 0011): every committed change is merged
  * into it, so `nodenet boot` can declare the same network after a reboot.
  * Pending changes never reach it — the commit path is the only writer.
  *

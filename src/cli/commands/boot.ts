@@ -1,4 +1,4 @@
-/** `nodenet boot` and `nodenet service`: bringing a host's network back at boot (ADR 0008). */
+/** `nodenet boot` and `nodenet service`: bringing a host's network back at boot (ADR 0011). */
 import { readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";

@@ -57,7 +57,7 @@ export interface HandlerOptions {
   metrics?: { host: string; port: number };
   /** The resolver file to manage (in a container: the host's /etc/resolv.conf, mounted). */
   resolvConf?: string;
-  /** The persisted record committed changes join (ADR 0008); default /etc/nodenet/state.yml. */
+  /** The persisted record committed changes join (ADR 0011); default /etc/nodenet/state.yml. */
   recordFile?: string;
   /** Interfaces left out of the NodeNetworkState (globs). */
   exclude?: string[];

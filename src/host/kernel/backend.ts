@@ -28,7 +28,7 @@ export interface KernelBackendOptions {
   checkpointDir?: string;
   /** The identity of the namespace this backend must act on (the watchdog's, recorded at apply); by default the one the name has now. */
   netnsIdentity?: string;
-  /** The persisted record (ADR 0008); default per target under /etc/nodenet, null: keep nothing across reboots. */
+  /** The persisted record (ADR 0011); default per target under /etc/nodenet, null: keep nothing across reboots. */
   recordFile?: string | null;
   /** The resolver file to manage instead of the target's usual one (e.g. the host's /etc mounted into a container). */
   resolvConf?: string;

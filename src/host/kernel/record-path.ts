@@ -1,5 +1,5 @@
 /**
- * Where a target's persisted record lives (ADR 0008): on the host's disk, so it
+ * Where a target's persisted record lives (ADR 0011): on the host's disk, so it
  * survives a reboot, unlike the runtime state under /run/nodenet. One record
  * per target: this host, or each named namespace.
  * NODENET_PERSIST_DIR moves the whole tree (tests, the lab's nodes).

@@ -78,7 +78,7 @@ export async function runSequence(generated: Generated, options: { log?: (line: 
   const dir = mkdtempSync(join(tmpdir(), "nodenet-fuzz-"));
   try {
     const resolvConf = join(dir, "resolv.conf");
-    const kernel = new KernelBackend({ netns: ns.name, stateDir: join(dir, "kernel"), resolvConf });
+    const kernel = new KernelBackend({ netns: ns.name, stateDir: join(dir, "kernel"), resolvConf, recordFile: null });
     const memory = new MemoryBackend((await kernel.read()).state, { stateDir: join(dir, "memory") });
     const apply = (backend: HostBackend, desired: NetworkState) => applyState(backend, desired, { timeoutSeconds: 600 });
 

@@ -29,5 +29,5 @@ export async function twoNicHost(t: TestContext, label: string) {
   await cable(host, "eth1", gw, "gb");
   await gw.batch(["link add sw type bridge", "link set ga master sw", "link set gb master sw", "address add 192.0.2.1/24 dev sw", "link set ga up", "link set gb up", "link set sw up"]);
   await host.batch(["link set eth0 up", "link set eth1 up", "address add 192.0.2.10/24 dev eth0", "route add default via 192.0.2.1 dev eth0"]);
-  return { gw, host, backend: new KernelBackend({ netns: host.name, stateDir: `/run/nodenet/netns-${host.name}` }) };
+  return { gw, host, backend: new KernelBackend({ netns: host.name, stateDir: `/run/nodenet/netns-${host.name}`, recordFile: null }) };
 }

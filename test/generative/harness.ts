@@ -189,17 +189,20 @@ async function check(options: FuzzOptions) {
 }
 
 function reproduce(options: FuzzOptions, details: Awaited<ReturnType<typeof check>>): FuzzFailure {
-  const [generated] = details.counterexample!;
   const error = details.errorInstance;
   const message = error instanceof Error ? error.message : String(error);
   const dir = join(options.reproDir, `seed-${options.seed}`);
   mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "failure.txt"), `${message}\n`);
+  // fast-check reports a failure without a counterexample when the property itself could not run
+  // (e.g. the generator threw): there is no sequence to write, only the error.
+  const generated = details.counterexample?.[0];
+  if (!generated) return { seed: options.seed, message: `${message} (no counterexample: the run failed outside a generated sequence)`, files: [] };
   const files = generated.steps.map((step, i) => {
     const file = join(dir, `step-${i + 1}.yaml`);
     const fault = generated.faults[i] !== undefined ? `# before this step: apply it with a failure injected at ${(generated.faults[i]! * 100).toFixed(0)}% of its plan\n` : "";
     writeFileSync(file, `# nodenet fuzz --seed ${options.seed}: step ${i + 1} of ${generated.steps.length}\n${fault}${toYaml(stepState(step))}`);
     return file;
   });
-  writeFileSync(join(dir, "failure.txt"), `${message}\n`);
   return { seed: options.seed, message, files };
 }

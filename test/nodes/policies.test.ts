@@ -83,14 +83,18 @@ describe("several policies on one node", () => {
       const verdicts = await Promise.all(mtus.map((m) => verdict(l, `five-${m}`)));
       return verdicts[0]?.type === "Available" && verdicts.slice(1).every((v) => v?.type === "Degraded") ? true : undefined;
     });
-    for (const node of nodes) {
-      assert.equal(await mtuOn(node), 1400, `${node} ends at the oldest policy's MTU`);
-      for (const mtu of mtus.slice(1)) {
-        const failing = (await l.enactments.get(`${node}.five-${mtu}`))?.status?.conditions?.find((c) => c.type === "Failing" && c.status === "True");
-        assert.equal(failing?.reason, "Conflict", `${node}.five-${mtu}`);
-        assert.match(failing?.message ?? "", new RegExp(`^Conflict: policy five-${mtu} conflicts with policy five-1400 on ${node}: br-five\\.mtu is ${mtu} in five-${mtu} but 1400 in five-1400; five-1400 is older and wins`));
+    for (const node of nodes) assert.equal(await mtuOn(node), 1400, `${node} ends at the oldest policy's MTU`);
+    // A policy is Degraded as soon as its first node reports the Conflict; the other nodes' enactments follow.
+    await eventually("every younger policy's enactment on every node reports its Conflict", 60_000, async () => {
+      for (const node of nodes) {
+        for (const mtu of mtus.slice(1)) {
+          const failing = (await l.enactments.get(`${node}.five-${mtu}`))?.status?.conditions?.find((c) => c.type === "Failing" && c.status === "True");
+          assert.equal(failing?.reason, "Conflict", `${node}.five-${mtu}`);
+          assert.match(failing?.message ?? "", new RegExp(`^Conflict: policy five-${mtu} conflicts with policy five-1400 on ${node}: br-five\\.mtu is ${mtu} in five-${mtu} but 1400 in five-1400; five-1400 is older and wins`));
+        }
       }
-    }
+      return true;
+    });
     await new Promise((r) => setTimeout(r, 5_000));
     for (const node of nodes) assert.equal(await mtuOn(node), 1400, `${node} still at 1400: nobody fights`);
 

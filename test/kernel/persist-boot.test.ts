@@ -188,9 +188,16 @@ describe("nodenet service", () => {
     assert.equal(again.code, 0);
     assert.match(again.stderr, /no \*\.yml/);
 
+    // A file that fails does not stop the ones after it (nmstatectl service goes on too).
     writeFileSync(join(dir, "03-bad.yml"), "interfaces: [{name: x, type: vlan, state: up, vlan: {base-iface: nosuch, id: 7}}]\n");
+    writeFileSync(join(dir, "04-after.yml"), "interfaces: [{name: v4, type: veth, state: up, veth: {peer: v4p}}]\n");
     const bad = await nodenet(["service", "--netns", ns.name, "--record", file, "-c", dir]);
     assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /service: FAILED .*03-bad\.yml: /);
+    assert.match(bad.stderr, /service: 1 of 2 file\(s\) failed; the first: .*03-bad\.yml/);
     assert.ok(existsSync(join(dir, "03-bad.yml")), "a failed file keeps its name");
+    assert.ok(existsSync(join(dir, "04-after.applied")), "the file after it is applied");
+    assert.ok(await exists(ns, "v4"));
+    assert.ok(!(await exists(ns, "x")), "nothing of the failed file is left");
   });
 });

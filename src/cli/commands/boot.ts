@@ -91,11 +91,12 @@ Examples:
 Like 'nmstatectl service' (nmstate.service): the files ending in .yml are applied in
 the order of their names, each as one transaction (verified, rolled back on failure);
 after a success FILE.yml is renamed FILE.applied so the next boot does not apply it
-again — nodenet boot brings it back from the record instead. The first file that
-fails stops the run (a later file may build on it) and keeps its name, so it is
-tried again next time.
+again — nodenet boot brings it back from the record instead. A file that fails is
+rolled back, reported and keeps its name (so it is tried again next time); the
+files after it are still applied, as nmstatectl service does.
 
-Exit status: 0 all applied (or none to apply), else the failing file's apply status.
+Exit status: 0 all applied (or none to apply), else the first failing file's apply
+status (nmstatectl service exits 0 even then; a unit that failed should say so).
 
 Example: nodenet service -c /etc/nmstate`,
     )
@@ -112,22 +113,40 @@ Example: nodenet service -c /etc/nmstate`,
         throw new NodenetError("invalid-input", `--config: cannot read ${flags.config}: ${(error as Error).message}`);
       }
       if (!names.length) err(`service: no *.yml in ${flags.config}; nothing to apply`);
+      const failures: NodenetError[] = [];
       for (const name of names) {
         const file = join(flags.config, name);
-        const loaded = await loadForTarget(backend, [file]);
-        if (!loaded.desired || hasErrors(loaded.issues)) {
-          printIssues(loaded.issues.filter((i) => i.severity === "error"));
-          throw invalidInput(loaded.issues);
-        }
         try {
-          await applyState(backend, loaded.desired, { timeoutSeconds: 120 });
+          await applyServiceFile(backend, file);
         } catch (error) {
-          if (error instanceof NodenetError) throw new NodenetError(error.kind, `${file}: ${error.message}`, { issues: loaded.relocate(error.issues) });
-          throw error;
+          if (!(error instanceof NodenetError)) throw error;
+          err(`service: FAILED ${file}: ${error.message} (left as it is; the next files are still applied)`);
+          failures.push(error);
+          continue;
         }
         const applied = file.replace(/\.yml$/, ".applied");
         renameSync(file, applied);
         err(`service: applied ${file} (now ${applied})`);
       }
+      if (failures.length) {
+        const [first] = failures;
+        throw new NodenetError(first!.kind, `service: ${failures.length} of ${names.length} file(s) failed; the first: ${first!.message}`);
+      }
     });
+}
+
+/** One state file of `nodenet service`, as one transaction; errors name the file. */
+async function applyServiceFile(backend: ReturnType<typeof kernelTarget>, file: string): Promise<void> {
+  const loaded = await loadForTarget(backend, [file]);
+  if (!loaded.desired || hasErrors(loaded.issues)) {
+    printIssues(loaded.issues.filter((i) => i.severity === "error"));
+    const invalid = invalidInput(loaded.issues);
+    throw new NodenetError(invalid.kind, `${file}: ${invalid.message}`, { issues: invalid.issues });
+  }
+  try {
+    await applyState(backend, loaded.desired, { timeoutSeconds: 120 });
+  } catch (error) {
+    if (error instanceof NodenetError) throw new NodenetError(error.kind, `${file}: ${error.message}`, { issues: loaded.relocate(error.issues) });
+    throw error;
+  }
 }

@@ -113,8 +113,18 @@ export async function runSequence(generated: Generated, options: { log?: (line: 
       // Neighbour entries are the kernel's own traffic (e.g. resolving a vxlan remote), not writes.
       const monitor = spawn("ip", ["-n", ns.name, "monitor", "link", "address", "route", "rule"], { stdio: ["ignore", "pipe", "ignore"] });
       let events = "";
-      monitor.stdout.on("data", (d: Buffer) => (events += d.toString()));
+      let lastEvent = Date.now();
+      monitor.stdout.on("data", (d: Buffer) => {
+        events += d.toString();
+        lastEvent = Date.now();
+      });
+      // The first apply's late consequences (a veth port's carrier coming up after its peer, a bridge
+      // port's state) arrive asynchronously: wait for 500 ms of silence (10 s at most) so that only
+      // events during the second apply are held against it.
+      const quietFrom = Date.now();
       await sleep(150);
+      while (Date.now() - lastEvent < 500 && Date.now() - quietFrom < 10_000) await sleep(50);
+      events = "";
       const again = await apply(kernel, desired).catch((e: Error) => e);
       await sleep(250);
       monitor.kill();

@@ -75,6 +75,29 @@ export interface ApplyResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const resolverServers = (snapshot: HostSnapshot) => snapshot.state["dns-resolver"]?.running?.server ?? [];
+
+/**
+ * DNS servers learned by DHCP or router advertisements reach the resolver a
+ * moment after the lease (the client's hook writes them): when the host had
+ * servers before the change, has none yet and an interface learns DNS, read
+ * it again until some appear or the DNS probe's own timeout passes — only
+ * then is DNS lost.
+ */
+async function awaitLearnedDns(backend: HostBackend, scope: ReadScope, before: HostSnapshot, after: HostSnapshot, probes: ProbeSettings): Promise<HostSnapshot> {
+  const learnsDns = (after.state.interfaces ?? []).some((i) =>
+    [i.ipv4, i.ipv6].some((ip) => ip && ip.enabled !== false && (ip.dhcp || (ip as { autoconf?: boolean }).autoconf) && ip["auto-dns"] !== false),
+  );
+  if (!probes.dns.enabled || !learnsDns || !resolverServers(before).length) return after;
+  const deadline = Date.now() + probes.dns.timeoutMs;
+  let current = after;
+  while (!resolverServers(current).length && Date.now() < deadline) {
+    await sleep(250);
+    current = await backend.read(scope);
+  }
+  return current;
+}
 const VERIFY_ATTEMPTS = 10;
 
 /** Reads the host back until every declared key holds, a few times for slow kernel events. */
@@ -295,6 +318,7 @@ export async function applyState(backend: HostBackend, desired: NetworkState, op
 
     if (options.probes) {
       started = Date.now();
+      after = await awaitLearnedDns(backend, readScopeFor(desired), before, after, options.probes);
       const failingBefore = new Set(baseline.filter((r) => !r.ok).map((r) => describeTarget(r.target)));
       const targets = probeTargets(before.state, after.state, options.probes).filter((t) => {
         const skip = t.kind !== "gateway-missing" && t.kind !== "dns-missing" && failingBefore.has(describeTarget(t));

@@ -49,6 +49,11 @@ describe("several policies on one node", () => {
     const l = lab();
     await apply(l, policy("mtu-9000", "  nodeSelector: {kubernetes.io/hostname: node-2}\n  desiredState:\n    interfaces:\n    - {name: br-c, type: linux-bridge, state: up, mtu: 9000, bridge: {options: {stp: {enabled: false}}}}\n"));
     await eventually("mtu-9000 Available", 60_000, async () => ((await verdict(l, "mtu-9000"))?.type === "Available" ? true : undefined));
+    // creationTimestamp has whole seconds and a tie goes to the name ("mtu-1500" < "mtu-9000"):
+    // create the second policy in a later second, so that mtu-9000 really is the older one.
+    const created = Date.parse((await l.kubectl(["get", "nncp", "mtu-9000", "-o", "jsonpath={.metadata.creationTimestamp}"])).stdout.trim());
+    assert.ok(Number.isFinite(created), "mtu-9000 has a creationTimestamp");
+    while (Date.now() < created + 1_100) await new Promise((r) => setTimeout(r, 100));
     await apply(l, policy("mtu-1500", "  nodeSelector: {kubernetes.io/hostname: node-2}\n  desiredState:\n    interfaces:\n    - {name: br-c, type: linux-bridge, state: up, mtu: 1500}\n"));
     const degraded = await eventually("mtu-1500 Degraded", 60_000, async () => {
       const c = await verdict(l, "mtu-1500");

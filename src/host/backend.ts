@@ -1,7 +1,7 @@
 /**
  * A host whose network nodenet reads and changes. The kernel backend (via
  * iproute2) is the real one; the in-memory backend lets callers be unit-tested
- * without root. Both pass the same contract suite (backend.contract.ts).
+ * without root. Both pass the same contract suite (src/txn/backend.contract.ts, run through the transaction).
  */
 import type { Operation } from "../state/plan/operations.ts";
 import { clone } from "../state/objects.ts";

@@ -1,12 +1,12 @@
 /**
- * The backend contract (src/host/contract/backend.contract.ts) against the
+ * The backend contract (src/txn/backend.contract.ts) against the
  * real kernel: each test gets a throwaway namespace and a state directory of
  * its own, both removed afterwards (also when the test fails).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeBackendContract } from "../../src/host/contract/backend.contract.ts";
+import { describeBackendContract } from "../../src/txn/backend.contract.ts";
 import { KernelBackend } from "../../src/host/kernel/backend.ts";
 import { applyState } from "../../src/txn/transaction.ts";
 import { TestNetns } from "../helpers/netns.ts";

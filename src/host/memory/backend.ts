@@ -4,7 +4,7 @@
  * side effects and refusals where callers can tell them apart (see links.ts,
  * addresses.ts, routes.ts, dynamic.ts), and never touches the machine. It is
  * no stand-in for a kernel test: both pass the contract suite
- * (src/host/contract/backend.contract.ts), but only the kernel is the truth.
+ * (src/txn/backend.contract.ts), but only the kernel is the truth.
  *
  * Guarantees: `execute` applies operations in order and stops at the first
  * one that fails, throwing an ExecuteError with its index; the operations

@@ -16,15 +16,15 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, describe, test, type TestContext } from "node:test";
-import { NodenetError } from "../../errors.ts";
-import { normaliseDns } from "../../state/diff.ts";
-import { routeSatisfiedBy } from "../../state/merge/index.ts";
-import { normaliseIp } from "../../state/normalise.ts";
-import type { Interface } from "../../state/schema/interface.ts";
-import type { Route } from "../../state/schema/routes.ts";
-import type { NetworkState } from "../../state/schema/state.ts";
-import { applyState, restore, type ApplyOptions } from "../../txn/transaction.ts";
-import type { HostBackend, HostSnapshot } from "../backend.ts";
+import { NodenetError } from "../errors.ts";
+import { normaliseDns } from "../state/diff.ts";
+import { routeSatisfiedBy } from "../state/merge/index.ts";
+import { normaliseIp } from "../state/normalise.ts";
+import type { Interface } from "../state/schema/interface.ts";
+import type { Route } from "../state/schema/routes.ts";
+import type { NetworkState } from "../state/schema/state.ts";
+import { applyState, restore, type ApplyOptions } from "./transaction.ts";
+import type { HostBackend, HostSnapshot } from "../host/backend.ts";
 
 export interface BackendUnderTest {
   backend: HostBackend;

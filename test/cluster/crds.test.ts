@@ -79,7 +79,7 @@ describe("printer columns", () => {
     assert.deepEqual(row?.split(/\s+/), [name, "Available", "SuccessfullyConfigured", "3"]);
   });
 
-  test("kubectl get nnce shows Status, Status Age and Reason; nns has upstream's (none)", async () => {
+  test("kubectl get nnce shows Status, Status Age and Reason (and nodenet's Address); nns has upstream's (none)", async () => {
     const enactments = enactmentClient(kube);
     const name = `${unique("node")}.${unique("policy")}`;
     await enactments.create({ metadata: { name, labels: { "nmstate.io/node": name.split(".")[0]!, "nmstate.io/policy": name.split(".")[1]! } } });
@@ -96,8 +96,8 @@ describe("printer columns", () => {
     assert.equal(table.code, 0, table.stderr);
     process.stdout.write(`# kubectl get nnce\n${table.stdout.replace(/^/gm, "# ")}`);
     const [header, row] = table.stdout.trim().split("\n");
-    assert.match(header ?? "", /^NAME\s+STATUS\s+STATUS AGE\s+REASON$/);
-    assert.match(row ?? "", new RegExp(`^${name.replace(".", "\\.")}\\s+Failing\\s+(89|90|91|92)s\\s+FailedToConfigure$`));
+    assert.match(header ?? "", /^NAME\s+STATUS\s+STATUS AGE\s+REASON\s+ADDRESS$/);
+    assert.match(row ?? "", new RegExp(`^${name.replace(".", "\\.")}\\s+Failing\\s+(89|90|91|92)s\\s+FailedToConfigure\\s*$`));
     assert.equal(kubeTime(now).length, 20);
 
     const states = nodeStateClient(kube);

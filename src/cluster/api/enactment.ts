@@ -29,6 +29,10 @@ export const EnactmentStatusSchema = z
       .optional()
       .describe("The generation from policy needed to check if an enactment condition status belongs to the same policy version"),
     retryCount: z.record(z.string(), z.int()).optional(),
+    addressAllocations: z
+      .array(z.object({ pool: z.string(), address: z.string() }))
+      .optional()
+      .describe("nodenet extension: the addresses this node holds in the policy's address pools (the policy's status.addressAllocations is the record)."),
     revertState: freeformObject()
       .optional()
       .describe("nodenet extension: the desired state that undoes this enactment's last successful apply on its node (used by spec.revertOnDelete)."),

@@ -42,6 +42,27 @@ export const DrainSchema = z
   .describe("nodenet extension: drain a node before configuring it.");
 export type Drain = z.infer<typeof DrainSchema>;
 
+/** One address pool (nodenet extension): a CIDR nodes get one address each from, by `{{ pool.NAME }}`. */
+export const AddressPoolSchema = z
+  .object({
+    cidr: z.string().min(1).max(49).describe("The network addresses are taken from, e.g. 198.51.100.0/29 or 2001:db8:1::/64. IPv4 network and broadcast addresses are never handed out."),
+    gateway: z.string().min(1).max(45).optional().describe("The gateway of the pool's subnet: never handed out, and `{{ pool.NAME.gateway }}`. Must lie inside cidr."),
+    exclude: z.array(z.string().min(1).max(49)).max(256).optional().describe("Addresses or CIDRs inside cidr that are never handed out (hosts configured by hand, a VIP)."),
+  })
+  .describe("nodenet extension: an address pool; each selected node holds one address of it, recorded in the policy's status.addressAllocations.");
+export type AddressPool = z.infer<typeof AddressPoolSchema>;
+
+/** Pool names appear in `{{ pool.NAME }}`: letters, digits, '-' and '_'. */
+const POOL_NAME_RULE = celRules({ rule: "self.all(k, k.matches('^[A-Za-z0-9_-]{1,63}$'))", message: "address pool names are 1–63 letters, digits, '-' or '_' (they are written {{ pool.NAME }})" });
+
+export const AddressAllocationSchema = z.object({
+  pool: z.string().max(63),
+  node: z.string().max(253),
+  address: z.string().max(45),
+  since: dateTime(),
+});
+export type AddressAllocation = z.infer<typeof AddressAllocationSchema>;
+
 /** The two label-map rules; keys as upstream, values added (they become label selectors). */
 export const NODE_SELECTOR_RULES = celRules(
   { rule: "self.all(k, !format.qualifiedName().validate(k).hasValue())", message: "nodeSelector keys must be valid qualified names" },
@@ -64,6 +85,11 @@ export const PolicySpecSchema = z
       .meta({ maxProperties: 256, ...NODE_SELECTOR_RULES })
       .optional()
       .describe("NodeSelector is a selector that determines which nodes the policy will be applied to. Equality of every given label."),
+    addressPools: z
+      .record(z.string(), AddressPoolSchema)
+      .meta({ maxProperties: 32, ...POOL_NAME_RULE })
+      .optional()
+      .describe("nodenet extension: address pools, referred to in desiredState as {{ pool.NAME }} (this node's address), {{ pool.NAME.prefix-length }} and {{ pool.NAME.gateway }}."),
     probes: ProbesSchema.optional(),
     drain: DrainSchema.optional(),
     revertOnDelete: z
@@ -108,6 +134,11 @@ export const PolicyStatusSchema = z
       .max(10000)
       .optional()
       .describe("nodenet extension: the nodes holding one of the policy's maxUnavailable slots (applying or failed), written by the handlers with optimistic concurrency."),
+    addressAllocations: z
+      .array(AddressAllocationSchema)
+      .max(10000)
+      .optional()
+      .describe("nodenet extension: the address each node holds in each of spec.addressPools, written by the handlers (each its own node's) with optimistic concurrency; kept across edits, restarts and reboots, dropped when the node leaves the policy."),
   })
   .describe("NodeNetworkConfigurationPolicyStatus defines the observed state of NodeNetworkConfigurationPolicy");
 export type PolicyStatus = z.infer<typeof PolicyStatusSchema>;

@@ -63,7 +63,8 @@ export const ENACTMENT = {
   shortNames: ["nnce"],
   versions: [{ name: "v1beta1", storage: true }],
   version: "v1beta1",
-  printerColumns: [STATUS_COLUMN, STATUS_AGE_COLUMN, REASON_COLUMN],
+  // upstream's columns, then nodenet's: the addresses allocated to the node from the policy's pools
+  printerColumns: [STATUS_COLUMN, STATUS_AGE_COLUMN, REASON_COLUMN, { name: "Address", type: "string", jsonPath: ".status.addressAllocations[*].address", description: "Addresses allocated to the node from the policy's address pools" }],
   schema: EnactmentSchema,
 } satisfies ResourceType;
 

@@ -10,6 +10,7 @@ import type { EnactmentStore } from "./enactments.ts";
 import type { HandlerMetrics } from "./metrics.ts";
 import type { ApiEndpoint } from "./probes.ts";
 import type { RolloutContext } from "./rollout.ts";
+import type { AddressPools } from "../pools/index.ts";
 
 export interface HandlerContext {
   nodeName: string;
@@ -22,6 +23,8 @@ export interface HandlerContext {
   enactment(policy: string): Enactment | undefined;
   enactments: EnactmentStore;
   rollout: RolloutContext;
+  /** Addresses from the policies' address pools, and node-label templates (src/cluster/pools). */
+  pools: AddressPools;
   events: EventRecorder;
   /** Cordon, evict, uncordon (policies with spec.drain). */
   drain: DrainApi;

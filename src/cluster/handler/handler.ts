@@ -39,6 +39,7 @@ import { reconcilePolicy } from "./reconcile.ts";
 import { releaseSlots } from "./rollout.ts";
 import { selects } from "./selection.ts";
 import { currentPhase } from "./enactment-conditions.ts";
+import { kubeAddressPools } from "../pools/index.ts";
 
 export const HANDLER_FIELD_MANAGER = "nodenet-handler";
 
@@ -144,6 +145,7 @@ export class Handler {
         enactmentsOf: async (policy) => (await enactments.list({ labelSelector: `${ENACTMENT_POLICY_LABEL}=${policy}` })).items,
         matchingNodes: async (policy) => (await kube.core.listNode()).items.filter((n) => selects(policy.spec?.nodeSelector, n.metadata?.labels)).length,
       },
+      pools: kubeAddressPools({ policies, fieldManager: HANDLER_FIELD_MANAGER }),
       drain: kubeDrainApi(kube, HANDLER_FIELD_MANAGER),
       events: new EventRecorder(kube, { reportingController: "nodenet.io/handler", reportingInstance: node, namespace: this.options.namespace, log }),
       metrics: this.metrics,

@@ -37,6 +37,7 @@ import { parseState } from "../../state/parse/index.ts";
 import { mergeRevertStates, revertEnactment, REVERT_FINALIZER, setRevertFinalizer } from "./revert.ts";
 import type { NetworkState } from "../../state/schema/state.ts";
 import { selects } from "./selection.ts";
+import { POOL_FAILURE_REASONS } from "../pools/index.ts";
 
 const RETRY_DELAYS_MS = [5_000, 15_000, 45_000];
 const TRANSIENT = new Set(["busy", "checkpoint-pending", "backend-failed", "verification-failed"]);
@@ -128,6 +129,7 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
       ctx.log(`${name}: ${policy ? "no longer selects this node" : "deleted"}; enactment removed`);
     }
     if (policy) await releaseSlots(ctx.rollout, name, ctx.nodeName);
+    if (policy) await ctx.pools.release(name, ctx.nodeName);
     return {};
   }
 
@@ -140,7 +142,8 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
   if (retry && retry.generation !== generation) ctx.retries.delete(name);
   const retrying = retry?.generation === generation && phase === "Progressing";
   // A conflict lost is looked at again (the older policy may be gone); any other failure waits for a new generation.
-  const lostConflict = phase === "Failing" && enactment.status?.conditions?.some((c) => c.type === "Failing" && c.status === "True" && c.reason === "Conflict");
+  // So is a node that got no address from a pool (one may have been released since).
+  const lostConflict = phase === "Failing" && enactment.status?.conditions?.some((c) => c.type === "Failing" && c.status === "True" && (c.reason === "Conflict" || POOL_FAILURE_REASONS.includes(c.reason ?? "")));
   if (sameGeneration && (phase === "Aborted" || (phase === "Failing" && !lostConflict))) return {};
 
   const status = (p: EnactmentPhase, fields = {}) => ctx.enactments.setStatus(enactment, p, { policyGeneration: generation, ...fields }).then((e) => (enactment = e));
@@ -158,8 +161,16 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
     return lost ? reportConflict(lost) : {};
   }
 
+  const placement = await ctx.pools.place(policy, node);
+  if (!placement.ok) {
+    if (!(sameGeneration && lostConflict && placement.message === trueMessage(enactment))) {
+      await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: placement.reason, action: "Allocate", note: placement.message.slice(0, 1000) });
+    }
+    await status({ phase: "Failing", reason: placement.reason, message: placement.message }, { addressAllocations: [] });
+    return {};
+  }
   const snapshot = await ctx.backend.read();
-  const rendered = renderForNode(policy, enactment, snapshot.state, ctx.version);
+  const rendered = renderForNode(policy, enactment, snapshot.state, ctx.version, placement.values);
   if (!rendered.ok) {
     await status({ phase: "Failing", message: rendered.message });
     await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "FailedToConfigure", action: "Render", note: rendered.message.slice(0, 1000) });
@@ -173,7 +184,12 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
   }
   const conflict = conflictWith(ctx, name, rendered.desired);
   if (conflict) return reportConflict(conflict);
-  const fields = { desiredState: rendered.rendered as Record<string, unknown>, capturedStates: rendered.capturedStates, desiredStateMetaInfo: { time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), version: ctx.version } };
+  const fields = {
+    desiredState: rendered.rendered as Record<string, unknown>,
+    capturedStates: rendered.capturedStates,
+    desiredStateMetaInfo: { time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), version: ctx.version },
+    ...(placement.values ? { addressAllocations: placement.addresses } : {}),
+  };
   const validation = validate(rendered.desired, staticView(snapshot));
   if (hasErrors(validation.issues)) {
     const message = `the desired state is invalid for this node: ${validation.issues.filter((i) => i.severity === "error").map(formatIssue).join("; ")}`;

@@ -12,20 +12,28 @@ import type { NetworkState } from "../../state/schema/state.ts";
 import type { Policy } from "../api/policy.ts";
 import type { Enactment } from "../api/enactment.ts";
 import { kubeTime } from "../kube/conditions.ts";
+import { renderPlacement, type PlacementValues } from "../../state/pools/templates.ts";
 
 export type Rendered =
   | { ok: true; desired: NetworkState; rendered: unknown; capturedStates: Record<string, { state: Record<string, unknown>; metaInfo: { time: string; version: string } }> }
   | { ok: false; message: string };
 
-export function renderForNode(policy: Policy, enactment: Enactment | undefined, current: unknown, version: string): Rendered {
+/** `placement`: the node's values for `{{ pool.… }}` / `{{ node.… }}` templates, filled in before captures. */
+export function renderForNode(policy: Policy, enactment: Enactment | undefined, current: unknown, version: string, placement?: PlacementValues): Rendered {
   const generation = policy.metadata.generation ?? 1;
   const capture = policy.spec?.capture ?? {};
   const reuse = enactment?.status?.policyGeneration === generation ? enactment.status?.capturedStates : undefined;
   const cache = reuse ? Object.fromEntries(Object.entries(reuse).map(([name, c]) => [name, c.state ?? {}])) : undefined;
   let rendered: unknown;
   let captured: Record<string, unknown> = {};
+  let template: unknown = policy.spec?.desiredState ?? {};
+  if (placement) {
+    const placed = renderPlacement(template, placement);
+    if (!placed.ok) return { ok: false, message: `the desired state's templates cannot be filled in for ${placement.node.name}: ${prefixIssues(["spec", "desiredState"], placed.issues).map(formatIssue).join("; ")}` };
+    template = placed.value;
+  }
   try {
-    const result = renderPolicy({ capture, desiredState: policy.spec?.desiredState ?? {} }, current, cache);
+    const result = renderPolicy({ capture, desiredState: template }, current, cache);
     rendered = result.desiredState;
     captured = result.captured;
   } catch (error) {

@@ -49,10 +49,25 @@ export class NodenetError extends Error {
     return EXIT_CODES[this.kind];
   }
 
-  /** Input problems do not fix themselves; a failed probe or a busy host might. */
+  /**
+   * Whether trying the same change again later may succeed: a busy host, a
+   * pending checkpoint, a kernel error or a slow verification may pass; input
+   * problems do not fix themselves, and a failed probe is the canary that stops
+   * a rollout (retrying it would only cut the node off again).
+   */
   get retryable(): boolean {
-    return this.kind === "probe-failed" || this.kind === "verification-failed" || this.kind === "backend-failed" || this.kind === "busy" || this.kind === "checkpoint-pending";
+    return RETRYABLE.has(this.kind);
   }
+}
+
+const RETRYABLE: ReadonlySet<ErrorKind> = new Set(["busy", "checkpoint-pending", "backend-failed", "verification-failed"]);
+
+/**
+ * The one retry decision of the cluster side: a NodenetError's kind decides;
+ * anything else (an API or network error) is transient.
+ */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof NodenetError ? error.retryable : true;
 }
 
 export function exitCodeOf(error: unknown): number {

@@ -92,14 +92,15 @@ export async function bootFromRecord(backend: HostBackend, options: BootOptions)
 /** One part through the transaction, without probes (they run once, at the end) and without persisting (it is the record). */
 async function applyPart(backend: HostBackend, state: NetworkState): Promise<string | undefined> {
   let last = "";
-  // A DHCP server slower than the lease timeout is worth a second try; invalid input is not.
+  // A DHCP server slower than the lease timeout (a probe failure) is worth a second try at boot, where no
+  // rollout waits on the verdict; invalid input is not.
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
       await applyState(backend, state, { persist: false, timeoutSeconds: 120 });
       return undefined;
     } catch (error) {
       last = error instanceof Error ? error.message : String(error);
-      if (!(error instanceof NodenetError) || !error.retryable) break;
+      if (!(error instanceof NodenetError) || !(error.retryable || error.kind === "probe-failed")) break;
     }
   }
   return last;

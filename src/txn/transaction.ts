@@ -13,7 +13,7 @@ import { staticView, type HostBackend, type HostSnapshot, type ReadScope } from 
 import { ExecuteError } from "../host/backend.ts";
 import { NodenetError } from "../errors.ts";
 import { probeTargets } from "../probe/targets.ts";
-import { runProbes } from "../probe/runner.ts";
+import { runProbes as runProbesInTarget } from "../probe/runner.ts";
 import { describeFailure, describeTarget, type ProbeResult, type ProbeSettings } from "../probe/types.ts";
 import { diffStates, type StateDiff } from "../state/diff.ts";
 import { boundedList } from "../state/bounded.ts";
@@ -60,6 +60,8 @@ export interface ApplyOptions {
   /** Merge the committed change into the target's persisted record (default true; false: --memory-only, and boot itself). */
   persist?: boolean;
   onEvent?: (event: ApplyEvent) => void;
+  /** How probes run (default: for real, in the backend's namespace); unit tests of callers pass their own. */
+  runProbes?: typeof runProbesInTarget;
 }
 
 export interface ApplyResult {
@@ -197,163 +199,226 @@ function pendingError(backend: HostBackend, checkpoint: Checkpoint): NodenetErro
   return new NodenetError("checkpoint-pending", `a change is pending on ${backend.description} since ${checkpoint.createdAt}${when}; run 'nodenet commit' or 'nodenet rollback' first`);
 }
 
+/**
+ * A change computed against the host as read, before anything is touched:
+ * nmstate's MergedNetworkState, computed once and handed to commit, verify and
+ * revert. `prepare` never changes the host and never throws for invalid
+ * input: the caller decides how to report `issues` (commit refuses them).
+ */
+export interface PreparedChange {
+  desired: NetworkState;
+  /** The host as read for this change. */
+  before: HostSnapshot;
+  merged: MergedState;
+  operations: Operation[];
+  diff: StateDiff;
+  /** Every validation issue, errors and warnings. */
+  issues: Issue[];
+  warnings: Issue[];
+}
+
+export interface PrepareOptions {
+  validation?: ValidateOptions;
+  /**
+   * The host as already read (read with every interface's settings, i.e. no
+   * scope): a caller that read it for its own decisions (the handler renders
+   * captures from it) does not read it twice.
+   */
+  before?: HostSnapshot;
+}
+
+/** Reads (unless given the snapshot), validates, merges and plans; touches nothing. */
+export async function prepare(backend: HostBackend, desired: NetworkState, options: PrepareOptions = {}): Promise<PreparedChange> {
+  const before = options.before ?? (await backend.read(readScopeFor(desired)));
+  const validation = validate(desired, staticView(before), options.validation);
+  const merged = validation.merged;
+  return {
+    desired,
+    before,
+    merged,
+    operations: plan(merged),
+    diff: diffStates(merged),
+    issues: validation.issues,
+    warnings: validation.issues.filter((i) => i.severity === "warning"),
+  };
+}
+
+/** The invalid-input (or unsupported) error for a prepared change's issues, if they forbid it. */
+function invalidError(prepared: PreparedChange, strict: boolean | undefined): NodenetError | undefined {
+  const invalid = strict ? prepared.issues : prepared.issues.filter((i) => i.severity === "error");
+  if (!hasErrors(invalid) && !(strict && invalid.length)) return undefined;
+  const unsupported = invalid.length > 0 && invalid.every((i) => i.kind === "unsupported");
+  const lines = invalid.map((i) => `  ${formatIssue(i)}`);
+  return new NodenetError(unsupported ? "unsupported" : "invalid-input", `the desired state is invalid:\n${boundedList(lines, { max: 10, separator: "\n" })}`, { issues: invalid, details: lines.map((l) => l.trim()) });
+}
+
+/** Read → validate → plan → checkpoint → execute → verify → probe → commit, or roll back. */
 export async function applyState(backend: HostBackend, desired: NetworkState, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const emit = options.onEvent ?? (() => undefined);
   const lock = lockTarget(backend);
   try {
     const pending = readCheckpoint(backend.checkpointDir);
     if (pending && !options.dryRun) throw pendingError(backend, pending);
-
-    const before = await backend.read(readScopeFor(desired));
-    const current = staticView(before);
-    const validation = validate(desired, current, options.validation);
-    const warnings = validation.issues.filter((i) => i.severity === "warning");
-    const invalid = options.strict ? validation.issues : validation.issues.filter((i) => i.severity === "error");
-    if (hasErrors(invalid) || (options.strict && invalid.length)) {
-      const unsupported = invalid.length > 0 && invalid.every((i) => i.kind === "unsupported");
-      const lines = invalid.map((i) => `  ${formatIssue(i)}`);
-      throw new NodenetError(unsupported ? "unsupported" : "invalid-input", `the desired state is invalid:\n${boundedList(lines, { max: 10, separator: "\n" })}`, { issues: invalid, details: lines.map((l) => l.trim()) });
-    }
-    emit({ type: "validated", warnings });
-    const merged = validation.merged;
-    const operations = plan(merged);
-    const diff = diffStates(merged);
-    emit({ type: "planned", operations, diff });
-    const result: ApplyResult = { changed: operations.length > 0, operations, diff, warnings, probes: [] };
-    if (options.dryRun) return result;
-    const persist = () => {
-      if (options.persist === false) return;
-      const warning = persistCommitted(backend, desired);
-      if (warning) emit({ type: "record-warning", detail: warning });
-    };
-
-    if (!operations.length) {
-      // Nothing to write; still prove the host holds what was declared.
-      if (options.verify !== false) {
-        const mismatches = verifyState(merged, before.state);
-        if (mismatches.length) {
-          const lines = mismatches.map((m) => `  ${formatMismatch(m)}`);
-          throw new NodenetError("verification-failed", `the host differs from the desired state in ways nodenet cannot change:\n${boundedList(lines, { max: 10, separator: "\n" })}`, { details: lines.map((l) => l.trim()) });
-        }
-      }
-      // Already on the host, and now declared: a reboot must bring it back too.
-      persist();
-      return result;
-    }
-
-    const revert = revertState(merged);
-    result.revert = revert;
-    const timeoutSeconds = options.timeoutSeconds ?? 60;
-    const checkpoint = newCheckpoint({
-      deadline: Date.now() + timeoutSeconds * 1000,
-      revert,
-      desired,
-      applyPid: process.pid,
-      ...(options.persist === false ? { memoryOnly: true } : {}),
-      ...(backend.netns ? { netns: backend.netns } : {}),
-      ...(backend.identity ? { netnsIdentity: backend.identity } : {}),
-      ...(backend.routeListing ? { routesBefore: await backend.routeListing() } : {}),
-    });
-    // Probes that already fail are not held against the change.
-    const baselineTargets = options.probes ? probeTargets(before.state, before.state, options.probes) : [];
-    const baselinePromise = runProbes(backend.netns, baselineTargets.map((t) => ({ ...t, timeoutMs: 1500 })), { attempts: 2 });
-    // The watchdog first, waiting for the checkpoint: a kill -9 at any point leaves no checkpoint without one.
-    const watchdogPid = backend.startWatchdog?.(checkpoint.id, { applierPid: process.pid });
-    if (watchdogPid) {
-      checkpoint.watchdogPid = watchdogPid;
-      const ticks = processStartTicks(watchdogPid);
-      if (ticks !== undefined) checkpoint.watchdogStartTicks = ticks;
-    }
-    try {
-      writeCheckpoint(backend.checkpointDir, checkpoint);
-    } catch (error) {
-      stopWatchdog(watchdogPid, checkpoint.id);
-      throw new NodenetError((error as NodenetError).kind ?? "backend-failed", `${(error as Error).message}; nothing was changed`, { cause: error });
-    }
-    emit({ type: "checkpoint", id: checkpoint.id, deadline: checkpoint.deadline });
-    const baseline = await baselinePromise;
-
-    const fail = async (error: NodenetError | Error, reason: string): Promise<never> => {
-      emit({ type: "rolling-back", reason });
-      const started = Date.now();
-      try {
-        await rollbackCheckpoint(backend, checkpoint);
-      } catch (rollbackError) {
-        const gone = backend.targetGone?.();
-        if (gone) throw new NodenetError("backend-failed", `${gone} while the change was applied (${reason}); nothing is left to roll back`, { cause: error });
-        // Both matter: what went wrong, and that the host could not be restored.
-        throw new NodenetError("rollback-failed", `${reason}\n${(rollbackError as Error).message}`, { cause: error });
-      }
-      const outcome = await describeRestored(backend, checkpoint);
-      emit({ type: "rolled-back", ms: Date.now() - started, outcome });
-      if (error instanceof NodenetError) throw new NodenetError(error.kind, `${error.message}; rolled back, ${outcome}`, { restored: true, cause: error.cause, issues: error.issues, details: error.details });
-      throw new NodenetError("backend-failed", `${reason}; rolled back, ${outcome}`, { restored: true, cause: error });
-    };
-
-    let started = Date.now();
-    try {
-      await backend.execute(operations);
-    } catch (error) {
-      const detail = error instanceof ExecuteError ? `operation ${error.index + 1}/${operations.length} failed: ${error.message}` : `applying failed: ${(error as Error).message}`;
-      // A DHCP server that does not answer is a connectivity failure, not a kernel hiccup worth retrying.
-      const kind = error instanceof ExecuteError && (error.cause as Error | undefined)?.name === "LeaseTimeoutError" ? "probe-failed" : "backend-failed";
-      return await fail(new NodenetError(kind, detail, { cause: error }), detail);
-    }
-    emit({ type: "executed", operations: operations.length, ms: Date.now() - started });
-
-    let after = before;
-    if (options.verify !== false) {
-      started = Date.now();
-      const verified = await verifyWithRetries(backend, merged).catch((error: Error) => fail(error, `reading the host back failed: ${error.message}`));
-      after = verified.after;
-      if (verified.mismatches.length) {
-        const all = verified.mismatches.map(formatMismatch);
-        const detail = `verification failed: ${boundedList(all)}`;
-        return await fail(new NodenetError("verification-failed", detail, { details: all }), detail);
-      }
-      emit({ type: "verified", attempts: verified.attempts, ms: Date.now() - started });
-    } else {
-      after = await backend.read(readScopeFor(desired)).catch((error: Error) => fail(error, `reading the host back failed: ${error.message}`));
-    }
-
-    if (options.probes) {
-      started = Date.now();
-      after = await awaitLearnedDns(backend, readScopeFor(desired), before, after, options.probes);
-      const failingBefore = new Set(baseline.filter((r) => !r.ok).map((r) => describeTarget(r.target)));
-      const targets = probeTargets(before.state, after.state, options.probes).filter((t) => {
-        const skip = t.kind !== "gateway-missing" && t.kind !== "dns-missing" && failingBefore.has(describeTarget(t));
-        if (skip) emit({ type: "probe-skipped", target: describeTarget(t), detail: "it already failed before the change" });
-        return !skip;
-      });
-      const results = await runProbes(backend.netns, targets, { failFast: true });
-      result.probes = results;
-      emit({ type: "probed", results, ms: Date.now() - started });
-      const failed = results.filter((r) => !r.ok);
-      if (failed.length) {
-        const all = failed.map(describeFailure);
-        const detail = boundedList(all);
-        return await fail(new NodenetError("probe-failed", detail, { details: all }), detail);
-      }
-    }
-
-    if (options.commit === false) {
-      result.checkpoint = checkpoint.id;
-      emit({ type: "pending", id: checkpoint.id, deadline: checkpoint.deadline! });
-      return result;
-    }
-    try {
-      removeCheckpoint(backend.checkpointDir, checkpoint.id);
-    } catch (error) {
-      // The change holds but cannot be kept: the watchdog rolls it back at its deadline, as it would after a crash.
-      throw new NodenetError("backend-failed", `the change was applied and verified but cannot be committed: ${(error as Error).message}; it is rolled back at ${new Date(checkpoint.deadline!).toISOString()}`, { cause: error });
-    }
-    stopWatchdog(checkpoint.watchdogPid, checkpoint.id);
-    emit({ type: "committed" });
-    persist();
-    return result;
+    return await commitLocked(backend, await prepare(backend, desired, options.validation ? { validation: options.validation } : {}), options);
   } finally {
     lock.release();
   }
+}
+
+/**
+ * Carries out a prepared change (see applyState). The plan is the one
+ * prepared: a host changed by someone else since is caught by verification
+ * and rolled back, so prepare shortly before committing.
+ */
+export async function commit(backend: HostBackend, prepared: PreparedChange, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const lock = lockTarget(backend);
+  try {
+    const pending = readCheckpoint(backend.checkpointDir);
+    if (pending && !options.dryRun) throw pendingError(backend, pending);
+    return await commitLocked(backend, prepared, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function commitLocked(backend: HostBackend, prepared: PreparedChange, options: ApplyOptions): Promise<ApplyResult> {
+  const emit = options.onEvent ?? (() => undefined);
+  const { desired, before, merged, operations, diff, warnings } = prepared;
+  const invalid = invalidError(prepared, options.strict);
+  if (invalid) throw invalid;
+  emit({ type: "validated", warnings });
+  emit({ type: "planned", operations, diff });
+  const result: ApplyResult = { changed: operations.length > 0, operations, diff, warnings, probes: [] };
+  if (options.dryRun) return result;
+  const runProbes = options.runProbes ?? runProbesInTarget;
+  const persist = () => {
+    if (options.persist === false) return;
+    const warning = persistCommitted(backend, desired);
+    if (warning) emit({ type: "record-warning", detail: warning });
+  };
+  if (!operations.length) {
+    // Nothing to write; still prove the host holds what was declared.
+    if (options.verify !== false) {
+      const mismatches = verifyState(merged, before.state);
+      if (mismatches.length) {
+        const lines = mismatches.map((m) => `  ${formatMismatch(m)}`);
+        throw new NodenetError("verification-failed", `the host differs from the desired state in ways nodenet cannot change:\n${boundedList(lines, { max: 10, separator: "\n" })}`, { details: lines.map((l) => l.trim()) });
+      }
+    }
+    // Already on the host, and now declared: a reboot must bring it back too.
+    persist();
+    return result;
+  }
+
+  const revert = revertState(merged);
+  result.revert = revert;
+  const timeoutSeconds = options.timeoutSeconds ?? 60;
+  const checkpoint = newCheckpoint({
+    deadline: Date.now() + timeoutSeconds * 1000,
+    revert,
+    desired,
+    applyPid: process.pid,
+    ...(options.persist === false ? { memoryOnly: true } : {}),
+    ...(backend.netns ? { netns: backend.netns } : {}),
+    ...(backend.identity ? { netnsIdentity: backend.identity } : {}),
+    ...(backend.routeListing ? { routesBefore: await backend.routeListing() } : {}),
+  });
+  // Probes that already fail are not held against the change.
+  const baselineTargets = options.probes ? probeTargets(before.state, before.state, options.probes) : [];
+  const baselinePromise = runProbes(backend.netns, baselineTargets.map((t) => ({ ...t, timeoutMs: 1500 })), { attempts: 2 });
+  // The watchdog first, waiting for the checkpoint: a kill -9 at any point leaves no checkpoint without one.
+  const watchdogPid = backend.startWatchdog?.(checkpoint.id, { applierPid: process.pid });
+  if (watchdogPid) {
+    checkpoint.watchdogPid = watchdogPid;
+    const ticks = processStartTicks(watchdogPid);
+    if (ticks !== undefined) checkpoint.watchdogStartTicks = ticks;
+  }
+  try {
+    writeCheckpoint(backend.checkpointDir, checkpoint);
+  } catch (error) {
+    stopWatchdog(watchdogPid, checkpoint.id);
+    throw new NodenetError((error as NodenetError).kind ?? "backend-failed", `${(error as Error).message}; nothing was changed`, { cause: error });
+  }
+  emit({ type: "checkpoint", id: checkpoint.id, deadline: checkpoint.deadline });
+  const baseline = await baselinePromise;
+
+  const fail = async (error: NodenetError | Error, reason: string): Promise<never> => {
+    emit({ type: "rolling-back", reason });
+    const started = Date.now();
+    try {
+      await rollbackCheckpoint(backend, checkpoint);
+    } catch (rollbackError) {
+      const gone = backend.targetGone?.();
+      if (gone) throw new NodenetError("backend-failed", `${gone} while the change was applied (${reason}); nothing is left to roll back`, { cause: error });
+      // Both matter: what went wrong, and that the host could not be restored.
+      throw new NodenetError("rollback-failed", `${reason}\n${(rollbackError as Error).message}`, { cause: error });
+    }
+    const outcome = await describeRestored(backend, checkpoint);
+    emit({ type: "rolled-back", ms: Date.now() - started, outcome });
+    if (error instanceof NodenetError) throw new NodenetError(error.kind, `${error.message}; rolled back, ${outcome}`, { restored: true, cause: error.cause, issues: error.issues, details: error.details });
+    throw new NodenetError("backend-failed", `${reason}; rolled back, ${outcome}`, { restored: true, cause: error });
+  };
+
+  let started = Date.now();
+  try {
+    await backend.execute(operations);
+  } catch (error) {
+    const detail = error instanceof ExecuteError ? `operation ${error.index + 1}/${operations.length} failed: ${error.message}` : `applying failed: ${(error as Error).message}`;
+    // A DHCP server that does not answer is a connectivity failure, not a kernel hiccup worth retrying.
+    const kind = error instanceof ExecuteError && (error.cause as Error | undefined)?.name === "LeaseTimeoutError" ? "probe-failed" : "backend-failed";
+    return await fail(new NodenetError(kind, detail, { cause: error }), detail);
+  }
+  emit({ type: "executed", operations: operations.length, ms: Date.now() - started });
+
+  let after = before;
+  if (options.verify !== false) {
+    started = Date.now();
+    const verified = await verifyWithRetries(backend, merged).catch((error: Error) => fail(error, `reading the host back failed: ${error.message}`));
+    after = verified.after;
+    if (verified.mismatches.length) {
+      const all = verified.mismatches.map(formatMismatch);
+      const detail = `verification failed: ${boundedList(all)}`;
+      return await fail(new NodenetError("verification-failed", detail, { details: all }), detail);
+    }
+    emit({ type: "verified", attempts: verified.attempts, ms: Date.now() - started });
+  } else {
+    after = await backend.read(readScopeFor(desired)).catch((error: Error) => fail(error, `reading the host back failed: ${error.message}`));
+  }
+
+  if (options.probes) {
+    started = Date.now();
+    after = await awaitLearnedDns(backend, readScopeFor(desired), before, after, options.probes);
+    const failingBefore = new Set(baseline.filter((r) => !r.ok).map((r) => describeTarget(r.target)));
+    const targets = probeTargets(before.state, after.state, options.probes).filter((t) => {
+      const skip = t.kind !== "gateway-missing" && t.kind !== "dns-missing" && failingBefore.has(describeTarget(t));
+      if (skip) emit({ type: "probe-skipped", target: describeTarget(t), detail: "it already failed before the change" });
+      return !skip;
+    });
+    const results = await runProbes(backend.netns, targets, { failFast: true });
+    result.probes = results;
+    emit({ type: "probed", results, ms: Date.now() - started });
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length) {
+      const all = failed.map(describeFailure);
+      const detail = boundedList(all);
+      return await fail(new NodenetError("probe-failed", detail, { details: all }), detail);
+    }
+  }
+
+  if (options.commit === false) {
+    result.checkpoint = checkpoint.id;
+    emit({ type: "pending", id: checkpoint.id, deadline: checkpoint.deadline! });
+    return result;
+  }
+  try {
+    removeCheckpoint(backend.checkpointDir, checkpoint.id);
+  } catch (error) {
+    // The change holds but cannot be kept: the watchdog rolls it back at its deadline, as it would after a crash.
+    throw new NodenetError("backend-failed", `the change was applied and verified but cannot be committed: ${(error as Error).message}; it is rolled back at ${new Date(checkpoint.deadline!).toISOString()}`, { cause: error });
+  }
+  stopWatchdog(checkpoint.watchdogPid, checkpoint.id);
+  emit({ type: "committed" });
+  persist();
+  return result;
 }
 
 export { describe };

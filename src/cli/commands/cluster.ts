@@ -5,13 +5,32 @@
 import type { Command } from "commander";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { NodenetError } from "../../errors.ts";
 import { positiveSeconds } from "../io.ts";
 import { untilSignal } from "./lab.ts";
+import { LOG_LEVELS, type LogLevel } from "../../log/levels.ts";
+
+const LOG_FORMATS = ["auto", "json", "text"] as const;
+type LogFormat = (typeof LOG_FORMATS)[number];
+
+function choice<T extends string>(flag: string, allowed: readonly T[]) {
+  return (value: string): T => {
+    if (!(allowed as readonly string[]).includes(value)) throw new NodenetError("invalid-input", `${flag} takes one of ${allowed.join(", ")}, not "${value}"`);
+    return value as T;
+  };
+}
+
+/** --log-level and --log-format, shared by the handler and the controller. */
+function logOptions(command: Command): Command {
+  return command
+    .option("--log-level <level>", `the least severe level logged (${LOG_LEVELS.join(", ")})`, choice("--log-level", LOG_LEVELS), "info" as LogLevel)
+    .option("--log-format <format>", "json (one object a line), text (readable), or auto: text on a terminal, JSON otherwise (in a pod)", choice("--log-format", LOG_FORMATS), "auto" as LogFormat);
+}
 
 export function registerCluster(program: Command): void {
-  program
-    .command("handler")
+  logOptions(program
+    .command("handler"))
     .description("run the node handler: report this node's NodeNetworkState and enact the policies that select it")
     .requiredOption("--node <name>", "this node's name (in a DaemonSet: from the downward API, $NODE_NAME)")
     .option("--kubeconfig <path>", "kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
@@ -33,18 +52,29 @@ maxUnavailable slot at a time with probes (gateway, DNS, the API server, the
 policy's own spec.probes) and automatic rollback, and re-applies within
 seconds when someone changes the node by hand.`,
     )
-    .action(async (flags: { node: string; kubeconfig?: string; namespace: string; stateDir?: string; probeTimeout: number; metricsPort: number; metricsAddress: string; exclude: string[]; resolvConf?: string; record?: string }) => {
+    .action(async (flags: { node: string; kubeconfig?: string; namespace: string; stateDir?: string; probeTimeout: number; metricsPort: number; metricsAddress: string; exclude: string[]; resolvConf?: string; record?: string; logLevel: LogLevel; logFormat: LogFormat }) => {
       const { connect } = await import("../../cluster/kube/config.ts");
       const { Handler } = await import("../../cluster/handler/handler.ts");
+      const { KernelBackend } = await import("../../host/kernel/backend.ts");
+      const { watchKernel } = await import("../../host/kernel/events.ts");
+      const { createLogger } = await import("../../log/logger.ts");
+      const stateDir = flags.stateDir ?? join("/run/nodenet", `handler-${flags.node}`);
+      const backend = new KernelBackend({
+        stateDir,
+        ...(flags.resolvConf ? { resolvConf: flags.resolvConf } : {}),
+        ...(flags.record ? { recordFile: flags.record } : {}),
+      });
       const handler = new Handler({
         node: flags.node,
         kube: connect(flags.kubeconfig),
+        backend,
+        // Kernel events are debounced 1 s: one reconcile and one report per burst of changes.
+        watchHost: (onChange) => watchKernel(undefined, onChange, { debounceMs: 1_000 }),
+        stateDir,
         namespace: flags.namespace,
         probeTimeoutMs: flags.probeTimeout * 1000,
         exclude: flags.exclude,
-        ...(flags.resolvConf ? { resolvConf: flags.resolvConf } : {}),
-        ...(flags.record ? { recordFile: flags.record } : {}),
-        ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
+        log: createLogger({ level: flags.logLevel, format: flags.logFormat, base: { component: "handler" } }),
         ...(flags.metricsPort > 0 ? { metrics: { host: flags.metricsAddress, port: flags.metricsPort } } : {}),
       });
       await handler.start();
@@ -52,8 +82,8 @@ seconds when someone changes the node by hand.`,
       await handler.stop();
     });
 
-  program
-    .command("controller")
+  logOptions(program
+    .command("controller"))
     .description("run the controller: policy status from enactments, cleanup of orphaned enactments (leader-elected), and the policy admission webhook")
     .option("--kubeconfig <path>", "kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
     .option("--namespace <ns>", "namespace of the leader Lease, Events and the webhook's certificate Secret", process.env.POD_NAMESPACE ?? "nodenet")
@@ -98,7 +128,10 @@ See docs/adr/0005-admission-webhook-down.md.`,
         webhookUrl?: string;
         webhookTimeout: number;
         webhookMaxNodes: number;
+        logLevel: LogLevel;
+        logFormat: LogFormat;
       }) => {
+        const { createLogger } = await import("../../log/logger.ts");
         const { connect } = await import("../../cluster/kube/config.ts");
         const { Controller } = await import("../../cluster/controller/controller.ts");
         const { urlEndpoint } = await import("../../cluster/admission/configuration.ts");
@@ -118,6 +151,7 @@ See docs/adr/0005-admission-webhook-down.md.`,
           kube: connect(flags.kubeconfig),
           namespace: flags.namespace,
           identity: flags.identity ?? `${hostname()}-${randomBytes(3).toString("hex")}`,
+          log: createLogger({ level: flags.logLevel, format: flags.logFormat, base: { component: "controller" } }),
           ...(webhook ? { webhook } : {}),
         });
         controller.start();

@@ -11,7 +11,9 @@ import { formatIssue } from "../../state/issues.ts";
 import { parseState } from "../../state/parse/index.ts";
 import type { NodeState } from "../api/node-state.ts";
 import type { Kube } from "../kube/config.ts";
-import { Informer, resourceSource } from "../kube/informer.ts";
+import { ControllerKit } from "../kube/controller-kit.ts";
+import { resourceSource, type Informer } from "../kube/informer.ts";
+import type { Logger } from "../../log/logger.ts";
 import { nodeSource, type Node } from "../kube/nodes.ts";
 import { nodeStateClient, policyClient } from "../kube/resources.ts";
 import type { Policy } from "../api/policy.ts";
@@ -35,23 +37,30 @@ export class NodeStates {
   /** The existing policies, for the conflict warnings. */
   private readonly policyCache: Informer<Policy>;
   private readonly parsed = new Map<string, { resourceVersion: string; state: NodeCurrentState | undefined }>();
+  /** Nodes and policies are caches only; a NodeNetworkState's key is parsed (or forgotten) by the reconcile. */
+  private readonly kit: ControllerKit;
+  private started: Promise<void> | undefined;
 
-  constructor(kube: Kube, log?: (message: string) => void) {
-    this.nodes = new Informer(kube.config, nodeSource(kube), () => undefined, { log });
-    this.policyCache = new Informer(kube.config, resourceSource(policyClient(kube)), () => undefined, { log });
-    this.states = new Informer(kube.config, resourceSource(nodeStateClient(kube)), (e) => {
-      if (e.type === "deleted") this.parsed.delete(e.object.metadata.name);
-      else this.stateOf(e.object.metadata.name);
-    }, { log });
+  constructor(kube: Kube, log: Logger) {
+    this.kit = new ControllerKit({ config: kube.config, log });
+    this.nodes = this.kit.watch(nodeSource(kube));
+    this.policyCache = this.kit.watch(resourceSource(policyClient(kube)));
+    this.states = this.kit.watch(resourceSource(nodeStateClient(kube)), { keys: (e) => [e.object.metadata.name] });
+    this.kit.build(async ({ key }) => {
+      if (!this.states.get(key)) this.parsed.delete(key);
+      else this.stateOf(key);
+      return {};
+    });
   }
 
-  /** Resolves once both caches are filled. */
+  /** Resolves once the caches are filled. */
   async start(): Promise<void> {
-    await Promise.all([this.nodes.start(), this.states.start(), this.policyCache.start()]);
+    this.started ??= this.kit.start().then(() => this.kit.run());
+    await this.started;
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.nodes.stop(), this.states.stop(), this.policyCache.stop()]);
+    await this.kit.stop();
   }
 
   get synced(): boolean {

@@ -13,6 +13,7 @@
  * Each replica re-reads the Secret every `refreshMs` and renews the serving
  * certificate before it expires; the CA stays, so the CA bundle stays valid.
  */
+import type { Logger } from "../../log/logger.ts";
 import type { Kube } from "../kube/config.ts";
 import { Backoff, sleep } from "../kube/backoff.ts";
 import { describeApiError } from "../kube/errors.ts";
@@ -41,7 +42,7 @@ export interface AdmissionWebhookDeps {
   kube: Kube;
   /** Where the certificate Secret lives (the controller's namespace). */
   namespace: string;
-  log: (message: string) => void;
+  log: Logger;
 }
 
 export const DEFAULT_MAX_NODES = 300;
@@ -87,8 +88,8 @@ export class AdmissionWebhook {
     await this.server?.close();
   }
 
-  private log(message: string): void {
-    this.deps.log(`admission webhook: ${message}`);
+  private log(message: string, level: "info" | "warn" = "info"): void {
+    this.deps.log[level](message);
   }
 
   private async loadTls(): Promise<void> {
@@ -122,14 +123,14 @@ export class AdmissionWebhook {
         this.log(`serving on https://${this.options.host}:${server.port}; the API server calls ${describeEndpoint(this.options.endpoint)}`);
       } catch (error) {
         const delay = backoff.next();
-        this.log(`cannot serve yet (${describeApiError(error)}); retrying in ${(delay / 1000).toFixed(1)}s`);
+        this.log(`cannot serve yet (${describeApiError(error)}); retrying in ${(delay / 1000).toFixed(1)}s`, "warn");
         await sleep(delay, signal);
       }
     }
     while (!signal.aborted) {
       await sleep(this.options.refreshMs, signal);
       if (signal.aborted) break;
-      await this.loadTls().catch((error: unknown) => this.log(`re-reading the certificate failed (${describeApiError(error)}); serving the one loaded`));
+      await this.loadTls().catch((error: unknown) => this.log(`re-reading the certificate failed (${describeApiError(error)}); serving the one loaded`, "warn"));
     }
   }
 
@@ -145,11 +146,11 @@ export class AdmissionWebhook {
         if (decision.allowed) this.stats.allowed++;
         else this.stats.refused++;
         const who = request.userInfo?.username ? ` by ${request.userInfo.username}` : "";
-        this.log(`${summary}${who}${request.dryRun ? " (dry run)" : ""} in ${(performance.now() - started).toFixed(0)} ms`);
+        this.deps.log.info({ policy: request.name, allowed: decision.allowed, ms: Math.round(performance.now() - started) }, `${summary}${who}${request.dryRun ? " (dry run)" : ""}`);
         return decision;
       } catch (error) {
         this.stats.failed++;
-        this.log(`checking ${request.name ?? "a policy"} failed: ${error instanceof Error ? error.stack : String(error)}`);
+        this.deps.log.error({ policy: request.name, err: error instanceof Error ? error.stack : String(error) }, "checking the policy failed");
         throw error;
       }
     });
@@ -195,7 +196,7 @@ export class AdmissionWebhook {
         }
         registered = tls.ca.cert;
       } catch (error) {
-        this.log(`registering the webhook configuration failed (${describeApiError(error)}); retrying`);
+        this.log(`registering the webhook configuration failed (${describeApiError(error)}); retrying`, "warn");
         await sleep(5_000, signal);
         continue;
       }

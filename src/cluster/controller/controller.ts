@@ -5,23 +5,29 @@
  * replica also serves the policy admission webhook, and the leader keeps it
  * registered (src/cluster/admission/webhook.ts).
  *
- * Status writes are coalesced: any change marks the policy dirty, a short
- * timer recomputes it once, and the status is written only when the
- * conditions would change — so a rollout over many nodes costs writes in
- * proportion to state changes, not to events or reconciles (upstream
- * recomputes policy status in every handler on every reconcile).
+ * One controller kit (src/cluster/kube/controller-kit.ts) while leading, with
+ * two kinds of key: `policy/NAME` (recompute and write its status) and
+ * `enactment/NAME` (delete it if its policy or node is gone). Status writes
+ * are coalesced: events enqueue a policy `coalesceMs` later, once per burst,
+ * and the status is written only when the conditions would change — so a
+ * rollout over many nodes costs writes in proportion to state changes, not
+ * to events or reconciles (upstream recomputes policy status in every handler
+ * on every reconcile). A failed write is retried by the kit's backoff.
  */
 import type { Enactment } from "../api/enactment.ts";
 import type { NodeState } from "../api/node-state.ts";
 import type { Policy } from "../api/policy.ts";
 import type { Kube } from "../kube/config.ts";
 import { sameConditions } from "../kube/conditions.ts";
-import { isConflict, isNotFound } from "../kube/errors.ts";
-import { Informer, resourceSource } from "../kube/informer.ts";
+import { ControllerKit, type ReconcileResult } from "../kube/controller-kit.ts";
+import { isNotFound } from "../kube/errors.ts";
+import type { Informer } from "../kube/informer.ts";
+import { resourceSource } from "../kube/informer.ts";
 import { LeaderElector } from "../kube/leader.ts";
 import { isNodeReady, nodeSource, type Node } from "../kube/nodes.ts";
 import { enactmentClient, nodeStateClient, policyClient } from "../kube/resources.ts";
 import { patchStatus } from "../kube/status.ts";
+import { errorFields, lineLogger, silentLogger, type Logger } from "../../log/logger.ts";
 
 import { selects } from "../handler/selection.ts";
 import { effectiveMaxUnavailable } from "../api/max-unavailable.ts";
@@ -37,25 +43,37 @@ export interface ControllerOptions {
   /** Coalescing delay for status recomputation. */
   coalesceMs?: number;
   leaseDurationMs?: number;
-  log?: (message: string) => void;
+  log?: Logger;
   /** Serve the admission webhook (every replica) and register it (the leader). */
   webhook?: WebhookOptions;
+}
+
+/** Backoff of a failed status write or cleanup: a 409 Conflict is retried at once, really, after 250 ms. */
+const CONTROLLER_RETRY = { baseMs: 250, factor: 2, maxMs: 30_000 };
+
+const POLICY = "policy/";
+const ENACTMENT = "enactment/";
+
+interface Caches {
+  policies: Informer<Policy>;
+  enactments: Informer<Enactment>;
+  nodes: Informer<Node>;
+  states: Informer<NodeState>;
 }
 
 export class Controller {
   /** Policy status writes made, for the coalescing tests and metrics. */
   statusWrites = 0;
   private readonly options: Required<Omit<ControllerOptions, "webhook">>;
+  private readonly log: Logger;
   private readonly elector: LeaderElector;
   /** The admission webhook, when it is enabled. */
   readonly webhook: AdmissionWebhook | undefined;
-  private readonly dirty = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private informers: { policies: Informer<Policy>; enactments: Informer<Enactment>; nodes: Informer<Node>; states: Informer<NodeState> } | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  private kit: ControllerKit | undefined;
 
   constructor(options: ControllerOptions) {
-    this.options = { coalesceMs: 250, leaseDurationMs: 15_000, log: (m) => process.stderr.write(`${new Date().toISOString()} controller: ${m}\n`), ...options };
+    this.options = { coalesceMs: 250, leaseDurationMs: 15_000, log: silentLogger, ...options };
+    this.log = this.options.log;
     const lease = this.options.leaseDurationMs;
     this.elector = new LeaderElector(options.kube, {
       namespace: options.namespace,
@@ -65,9 +83,9 @@ export class Controller {
       renewDeadlineMs: Math.round(lease * 0.66),
       retryPeriodMs: Math.round(lease * 0.13),
       onStartedLeading: (signal) => this.lead(signal),
-      log: this.options.log,
+      log: lineLogger(this.log.child({ part: "leader-election" })),
     });
-    this.webhook = options.webhook ? new AdmissionWebhook({ kube: options.kube, namespace: options.namespace, log: this.options.log }, options.webhook) : undefined;
+    this.webhook = options.webhook ? new AdmissionWebhook({ kube: options.kube, namespace: options.namespace, log: this.log.child({ part: "admission" }) }, options.webhook) : undefined;
   }
 
   start(): void {
@@ -82,97 +100,95 @@ export class Controller {
   async stop(): Promise<void> {
     await this.elector.stop();
     await this.webhook?.stop();
-    await this.stopInformers();
+    await this.stopKit();
   }
 
   private async lead(signal: AbortSignal): Promise<void> {
-    const { kube, log } = this.options;
+    const { kube, coalesceMs } = this.options;
     if (this.webhook) void this.webhook.register(signal);
-    const mark = (policy: string | undefined) => policy && this.markDirty(policy);
-    const policies = new Informer(kube.config, resourceSource(policyClient(kube)), (e) => mark(e.object.metadata.name), { log });
-    const enactments = new Informer(kube.config, resourceSource(enactmentClient(kube)), (e) => {
-      mark(e.object.metadata.labels?.["nmstate.io/policy"]);
-      if (e.type !== "deleted") void this.collect(e.object);
-    }, { log });
-    const all = () => policies.list().forEach((p) => mark(p.metadata.name));
-    const nodes = new Informer(kube.config, nodeSource(kube), (e) => {
-      all();
-      if (e.type === "deleted") for (const en of enactments.list()) if (en.metadata.labels?.["nmstate.io/node"] === e.object.metadata.name) void this.collect(en);
-    }, { log });
-    const states = new Informer(kube.config, resourceSource(nodeStateClient(kube)), (e) => e.type !== "updated" && all(), { log });
-    this.informers = { policies, enactments, nodes, states };
-    await Promise.all([policies.start(), enactments.start(), nodes.start(), states.start()]);
-    log(`leading: ${policies.list().length} policies, ${enactments.list().length} enactments, ${nodes.list().length} nodes`);
-    all();
-    for (const e of enactments.list()) void this.collect(e);
+    const kit = new ControllerKit({ config: kube.config, log: this.log, retry: CONTROLLER_RETRY });
+    const allPolicies = () => caches.policies.list().map((p) => POLICY + p.metadata.name);
+    const caches: Caches = {
+      policies: kit.watch(resourceSource(policyClient(kube)), { keys: (e) => [POLICY + e.object.metadata.name], delayMs: coalesceMs }),
+      enactments: kit.watch(resourceSource(enactmentClient(kube)), {
+        keys: (e) => {
+          const policy = e.object.metadata.labels?.["nmstate.io/policy"];
+          return [...(policy ? [POLICY + policy] : []), ...(e.type !== "deleted" ? [ENACTMENT + e.object.metadata.name] : [])];
+        },
+        delayMs: coalesceMs,
+      }),
+      nodes: kit.watch(nodeSource(kube), {
+        keys: (e) => [
+          ...allPolicies(),
+          ...(e.type === "deleted" ? caches.enactments.list().filter((en) => en.metadata.labels?.["nmstate.io/node"] === e.object.metadata.name).map((en) => ENACTMENT + en.metadata.name) : []),
+        ],
+        delayMs: coalesceMs,
+      }),
+      // A node that starts (or stops) reporting changes whether the policy counts it.
+      states: kit.watch(resourceSource(nodeStateClient(kube)), { keys: (e) => (e.type !== "updated" ? allPolicies() : []), delayMs: coalesceMs }),
+    };
+    kit.build(({ key }) => (key.startsWith(POLICY) ? this.writeStatus(caches, key.slice(POLICY.length)) : this.collect(caches, key.slice(ENACTMENT.length))));
+    this.kit = kit;
+    await kit.start();
+    this.log.info({ policies: caches.policies.list().length, enactments: caches.enactments.list().length, nodes: caches.nodes.list().length }, "leading");
+    for (const key of allPolicies()) kit.enqueue(key);
+    for (const e of caches.enactments.list()) kit.enqueue(ENACTMENT + e.metadata.name);
+    kit.run();
     await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-    await this.stopInformers();
+    await this.stopKit();
   }
 
-  private async stopInformers(): Promise<void> {
-    const informers = this.informers;
-    this.informers = undefined;
-    if (this.timer) clearTimeout(this.timer);
-    if (informers) await Promise.all(Object.values(informers).map((i) => i.stop()));
+  private async stopKit(): Promise<void> {
+    const kit = this.kit;
+    this.kit = undefined;
+    await kit?.stop();
   }
 
-  private markDirty(policy: string): void {
-    this.dirty.add(policy);
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.flushing = this.flushing.then(() => this.flush());
-    }, this.options.coalesceMs);
-  }
-
-  private async flush(): Promise<void> {
-    const informers = this.informers;
-    if (!informers) return;
-    const names = [...this.dirty];
-    this.dirty.clear();
-    const facts: NodeFacts[] = informers.nodes.list().map((n) => ({
+  /** Recomputes a policy's status from its enactments and the nodes; writes only what changed. */
+  private async writeStatus(caches: Caches, name: string): Promise<ReconcileResult> {
+    const policy = caches.policies.get(name);
+    if (!policy) return {};
+    const facts: NodeFacts[] = caches.nodes.list().map((n) => ({
       name: n.metadata.name,
       ready: isNodeReady(n),
-      handled: Boolean(informers.states.get(n.metadata.name)),
+      handled: Boolean(caches.states.get(n.metadata.name)),
       labels: n.metadata.labels ?? {},
     }));
-    for (const name of names) {
-      const policy = informers.policies.get(name);
-      if (!policy) continue;
-      const enactments = informers.enactments.list().filter((e) => e.metadata.labels?.["nmstate.io/policy"] === name);
-      const verdict = policyVerdict(countPolicy(policy, facts, enactments, selects));
-      const conditions = policyConditions(policy.status?.conditions, verdict);
-      // Counted as the handlers count (every selected node), so the status shows the limit they apply.
-      const maxUnavailableNodes = effectiveMaxUnavailable(policy.spec?.maxUnavailable, facts.filter((n) => selects(policy.spec?.nodeSelector, n.labels)).length).nodes;
-      if (sameConditions(policy.status?.conditions, conditions) && policy.status?.maxUnavailableNodes === maxUnavailableNodes) continue;
-      try {
-        await patchStatus(policyClient(this.options.kube), name, { conditions, maxUnavailableNodes }, { fieldManager: CONTROLLER_FIELD_MANAGER });
-        this.statusWrites++;
-      } catch (error) {
-        if (!isNotFound(error)) {
-          if (!isConflict(error)) this.options.log(`writing the status of ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
-          setTimeout(() => this.markDirty(name), isConflict(error) ? 0 : 2_000);
-        }
-      }
+    const enactments = caches.enactments.list().filter((e) => e.metadata.labels?.["nmstate.io/policy"] === name);
+    const verdict = policyVerdict(countPolicy(policy, facts, enactments, selects));
+    const conditions = policyConditions(policy.status?.conditions, verdict);
+    // Counted as the handlers count (every selected node), so the status shows the limit they apply.
+    const maxUnavailableNodes = effectiveMaxUnavailable(policy.spec?.maxUnavailable, facts.filter((n) => selects(policy.spec?.nodeSelector, n.labels)).length).nodes;
+    if (sameConditions(policy.status?.conditions, conditions) && policy.status?.maxUnavailableNodes === maxUnavailableNodes) return {};
+    try {
+      await patchStatus(policyClient(this.options.kube), name, { conditions, maxUnavailableNodes }, { fieldManager: CONTROLLER_FIELD_MANAGER });
+      this.statusWrites++;
+      this.log.debug({ policy: name, generation: policy.metadata.generation ?? 1, status: verdict.true }, "policy status written");
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
     }
+    return {};
   }
 
   /** Deletes an enactment whose policy or node no longer exists. */
-  private async collect(enactment: Enactment): Promise<void> {
-    const informers = this.informers;
-    if (!informers) return;
+  private async collect(caches: Caches, name: string): Promise<ReconcileResult> {
+    const enactment = caches.enactments.get(name);
+    if (!enactment) return {};
     const policy = enactment.metadata.labels?.["nmstate.io/policy"];
     const node = enactment.metadata.labels?.["nmstate.io/node"];
-    const orphan = (policy && !informers.policies.get(policy)) || (node && !informers.nodes.get(node));
-    if (!orphan) return;
+    const policyGone = Boolean(policy && !caches.policies.get(policy));
+    const nodeGone = Boolean(node && !caches.nodes.get(node));
+    if (!policyGone && !nodeGone) return {};
     try {
       const client = enactmentClient(this.options.kube);
-      await client.delete(enactment.metadata.name);
+      await client.delete(name);
       // A node that is gone cannot revert: its enactment must not wait for it.
-      const nodeGone = node && !informers.nodes.get(node);
-      if (nodeGone && enactment.metadata.finalizers?.length) await client.mergePatch(enactment.metadata.name, { metadata: { finalizers: null } });
-      this.options.log(`removed enactment ${enactment.metadata.name}: its ${policy && !informers.policies.get(policy) ? "policy" : "node"} is gone`);
+      if (nodeGone && enactment.metadata.finalizers?.length) await client.mergePatch(name, { metadata: { finalizers: null } });
+      this.log.info({ enactment: name, policy, node }, `removed the enactment: its ${policyGone ? "policy" : "node"} is gone`);
     } catch (error) {
-      this.options.log(`removing enactment ${enactment.metadata.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.warn({ enactment: name, ...errorFields(error) }, "removing the enactment failed");
+      throw error;
     }
+    return {};
   }
 }

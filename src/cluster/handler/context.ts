@@ -1,5 +1,7 @@
 /** Everything a reconcile needs, passed in (no module-level client, queue or logger). */
 import type { HostBackend } from "../../host/backend.ts";
+import type { Logger } from "../../log/logger.ts";
+import type { ApplyOptions } from "../../txn/transaction.ts";
 import type { Enactment } from "../api/enactment.ts";
 import type { Policy } from "../api/policy.ts";
 import type { EventRecorder } from "../kube/events.ts";
@@ -25,12 +27,15 @@ export interface HandlerContext {
   rollout: RolloutContext;
   /** Addresses from the policies' address pools, and node-label templates (src/cluster/pools). */
   pools: AddressPools;
-  events: EventRecorder;
+  /** Kubernetes Events (EventRecorder; a test passes its own). */
+  events: Pick<EventRecorder, "record">;
   /** Cordon, evict, uncordon (policies with spec.drain). */
   drain: DrainApi;
   metrics: HandlerMetrics;
   api: ApiEndpoint | undefined;
   probeTimeoutMs: number;
+  /** How probes run; default for real, in the backend's namespace (unit tests pass their own). */
+  runProbes?: ApplyOptions["runProbes"];
   /** Seconds before an uncommitted change is rolled back even if this process dies. */
   applyTimeoutSeconds: number;
   version: string;
@@ -39,7 +44,6 @@ export interface HandlerContext {
   driftGuard(policy: string): DriftGuard;
   /** When a policy generation started waiting for interfaces nobody declares (`policy@generation`). */
   waitingSince: Map<string, number>;
-  /** Transient-failure retries per policy generation. */
-  retries: Map<string, { generation: number; attempts: number }>;
-  log(message: string): void;
+  /** The handler's logger (bound to the node); a reconcile binds policy, generation and enactment. */
+  log: Logger;
 }

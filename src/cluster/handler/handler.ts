@@ -10,21 +10,22 @@
  * rolled back and any rollout slot it held is given back.
  */
 import { hostname } from "node:os";
-import { join } from "node:path";
 import type { Server } from "node:http";
-import { KernelBackend } from "../../host/kernel/backend.ts";
+import type { HostBackend } from "../../host/backend.ts";
+import { errorFields, lineLogger, silentLogger, type Logger } from "../../log/logger.ts";
 import { processAlive } from "../../process-alive.ts";
-import { watchKernel, type KernelWatch } from "../../host/kernel/events.ts";
 import { readCheckpoint } from "../../txn/checkpoint.ts";
 import { acquireLock, type Lock } from "../../txn/lock.ts";
 import { rollbackCheckpoint } from "../../txn/transaction.ts";
 import { ENACTMENT_NODE_LABEL, ENACTMENT_POLICY_LABEL, type Enactment } from "../api/enactment.ts";
 import type { Policy } from "../api/policy.ts";
 import type { Kube } from "../kube/config.ts";
+import { ControllerKit } from "../kube/controller-kit.ts";
 import { EventRecorder } from "../kube/events.ts";
-import { Informer, resourceSource, type InformerEvent } from "../kube/informer.ts";
-
+import type { Informer, InformerEvent } from "../kube/informer.ts";
+import { resourceSource } from "../kube/informer.ts";
 import { nodeSource, type Node } from "../kube/nodes.ts";
+import { anyOf, deletionChanged, generationChanged, labelsChanged } from "../kube/predicates.ts";
 import { enactmentClient, nodeStateClient, policyClient } from "../kube/resources.ts";
 import type { HandlerContext } from "./context.ts";
 import { recoverDrain } from "./drain.ts";
@@ -34,8 +35,7 @@ import { EnactmentStore } from "./enactments.ts";
 import { HandlerMetrics, serveHealth } from "./metrics.ts";
 import { NodeStateReporter } from "./node-state.ts";
 import { apiEndpoint } from "./probes.ts";
-import { WorkQueue } from "./queue.ts";
-import { reconcilePolicy } from "./reconcile.ts";
+import { reconcilePolicy, HOST_RETRY } from "./reconcile.ts";
 import { releaseSlots } from "./rollout.ts";
 import { selects } from "./selection.ts";
 import { currentPhase } from "./enactment-conditions.ts";
@@ -43,42 +43,59 @@ import { kubeAddressPools } from "../pools/index.ts";
 
 export const HANDLER_FIELD_MANAGER = "nodenet-handler";
 
+/** Kernel change notifications (`ip monitor`, src/host/kernel/events.ts), or a test's own. */
+export interface HostWatch {
+  stop(): void;
+}
+
 export interface HandlerOptions {
   node: string;
   kube: Kube;
+  /** The host this handler changes (the kernel backend in a node; the memory backend in tests). */
+  backend: HostBackend;
+  /** Starts watching the host for changes, calling `onChange` once per burst (debounced by the watch). */
+  watchHost: (onChange: () => void) => HostWatch;
   /** Namespace for Events about cluster-scoped objects. */
   namespace: string;
-  stateDir?: string;
+  /** Where the handler's lock file lives (one handler per node). */
+  stateDir: string;
   probeTimeoutMs?: number;
   applyTimeoutSeconds?: number;
   /** Safety-net full resync (NNS and drift check) even without kernel events. */
   resyncMs?: number;
-  /** Debounce of kernel events before reporting and checking drift. */
-  debounceMs?: number;
   metrics?: { host: string; port: number };
-  /** The resolver file to manage (in a container: the host's /etc/resolv.conf, mounted). */
-  resolvConf?: string;
-  /** The persisted record committed changes join (ADR 0011); default /etc/nodenet/state.yml. */
-  recordFile?: string;
   /** Interfaces left out of the NodeNetworkState (globs). */
   exclude?: string[];
   version?: string;
-  log?: (message: string) => void;
+  log?: Logger;
+}
+
+/**
+ * A policy update worth a reconcile here: a new generation, a deletion, or —
+ * while this node waits for a rollout slot — a change of the slots. The
+ * controller's condition writes and other nodes' slot changes after this node
+ * is done reconcile nothing.
+ */
+function policyPredicate(waitingForSlot: (policy: string) => boolean) {
+  const slotsChanged = (e: InformerEvent<Policy>) =>
+    e.type === "updated" && waitingForSlot(e.object.metadata.name) && JSON.stringify(e.object.status?.rolloutSlots ?? []) !== JSON.stringify(e.old.status?.rolloutSlots ?? []);
+  return anyOf<Policy>(generationChanged, deletionChanged, slotsChanged);
 }
 
 export class Handler {
   readonly metrics: HandlerMetrics;
   readonly reporter: NodeStateReporter;
-  private readonly options: Required<Omit<HandlerOptions, "metrics" | "exclude" | "resolvConf" | "recordFile">> & Pick<HandlerOptions, "metrics" | "exclude" | "resolvConf" | "recordFile">;
-  private readonly backend: KernelBackend;
-  private readonly queue: WorkQueue;
+  readonly kit: ControllerKit;
+  private readonly options: Required<Omit<HandlerOptions, "metrics" | "exclude">> & Pick<HandlerOptions, "metrics" | "exclude">;
+  private readonly backend: HostBackend;
+  private readonly log: Logger;
   private readonly nodes: Informer<Node>;
   private readonly policies: Informer<Policy>;
   private readonly enactments: Informer<Enactment>;
   private readonly store: EnactmentStore;
   private readonly ctx: HandlerContext;
   private lock: Lock | undefined;
-  private watch: KernelWatch | undefined;
+  private watch: HostWatch | undefined;
   private resync: NodeJS.Timeout | undefined;
   private server: Server | undefined;
   private ready = false;
@@ -86,22 +103,18 @@ export class Handler {
 
   constructor(options: HandlerOptions) {
     this.options = {
-      stateDir: join("/run/nodenet", `handler-${options.node}`),
       probeTimeoutMs: 20_000,
       applyTimeoutSeconds: 120,
       resyncMs: 5 * 60_000,
-      debounceMs: 1_000,
       version: "0.1.0",
-      log: (m) => process.stderr.write(`${new Date().toISOString()} ${options.node}: ${m}\n`),
+      log: silentLogger,
       ...options,
     };
-    const { kube, node, log } = this.options;
+    const { kube, node } = this.options;
+    this.log = this.options.log.child({ node });
+    const log = this.log;
     this.metrics = new HandlerMetrics(node);
-    this.backend = new KernelBackend({
-      stateDir: this.options.stateDir,
-      ...(this.options.resolvConf ? { resolvConf: this.options.resolvConf } : {}),
-      ...(this.options.recordFile ? { recordFile: this.options.recordFile } : {}),
-    });
+    this.backend = this.options.backend;
     const policies = policyClient(kube);
     const enactments = enactmentClient(kube);
     this.store = new EnactmentStore(enactments, HANDLER_FIELD_MANAGER);
@@ -110,25 +123,27 @@ export class Handler {
       version: this.options.version,
       ...(this.options.exclude ? { exclude: this.options.exclude } : {}),
     });
-    this.queue = new WorkQueue((key) => reconcilePolicy(this.ctx, key), (key, error) => log(`reconcile ${key} failed: ${error instanceof Error ? error.message : String(error)}`));
-    const enqueueAll = () => this.policies.list().forEach((p) => this.queue.add(p.metadata.name));
-    this.nodes = new Informer(kube.config, nodeSource(kube, { fieldSelector: `metadata.name=${node}` }), (e) => {
-      if (e.type !== "updated" || JSON.stringify(e.object.metadata.labels) !== JSON.stringify(e.old.metadata.labels)) enqueueAll();
-    }, { log });
-    this.policies = new Informer(kube.config, resourceSource(policies), (e: InformerEvent<Policy>) => {
+    this.kit = new ControllerKit({ config: kube.config, log, retry: HOST_RETRY });
+    const allPolicies = () => this.policies.list().map((p) => p.metadata.name);
+    this.nodes = this.kit.watch(nodeSource(kube, { fieldSelector: `metadata.name=${node}` }), { predicate: labelsChanged, keys: allPolicies });
+    const waitingForSlot = (policy: string) => currentPhase(this.enactments.get(`${node}.${policy}`)?.status?.conditions) === "Pending";
+    this.policies = this.kit.watch(resourceSource(policies), {
+      predicate: policyPredicate(waitingForSlot),
       // A deleted policy may have been the older side of a conflict: the younger one may now apply.
-      if (e.type === "deleted") enqueueAll();
-      this.queue.add(e.object.metadata.name);
-    }, { log });
-    this.enactments = new Informer(kube.config, resourceSource(enactments, { labelSelector: `${ENACTMENT_NODE_LABEL}=${node}` }), (e: InformerEvent<Enactment>) => {
-      // Someone else deleted our enactment (or is deleting it: revert on delete): look again.
-      const policy = e.object.metadata.labels?.[ENACTMENT_POLICY_LABEL];
-      if (policy && (e.type === "deleted" || e.object.metadata.deletionTimestamp)) this.queue.add(policy);
-      // A policy that now holds here (or stopped holding) may decide a conflict the others must report, or lift it.
-      if (e.type === "updated" && currentPhase(e.object.status?.conditions) !== currentPhase(e.old.status?.conditions)) {
-        for (const p of this.policies.list()) if (p.metadata.name !== policy) this.queue.add(p.metadata.name);
-      }
-    }, { log });
+      keys: (e) => (e.type === "deleted" ? allPolicies().concat(e.object.metadata.name) : [e.object.metadata.name]),
+    });
+    this.enactments = this.kit.watch(resourceSource(enactments, { labelSelector: `${ENACTMENT_NODE_LABEL}=${node}` }), {
+      keys: (e) => {
+        const policy = e.object.metadata.labels?.[ENACTMENT_POLICY_LABEL];
+        const keys: string[] = [];
+        // Someone else deleted our enactment (or is deleting it: revert on delete): look again.
+        if (policy && (e.type === "deleted" || e.object.metadata.deletionTimestamp)) keys.push(policy);
+        // A policy that now holds here (or stopped holding) may decide a conflict the others must report, or lift it.
+        if (e.type === "updated" && currentPhase(e.object.status?.conditions) !== currentPhase(e.old.status?.conditions)) keys.push(...allPolicies().filter((p) => p !== policy));
+        return keys;
+      },
+    });
+    this.kit.build((request) => reconcilePolicy(this.ctx, request));
     const guards = new Map<string, DriftGuard>();
     const server = kube.config.getCurrentCluster()?.server;
     this.ctx = {
@@ -147,7 +162,7 @@ export class Handler {
       },
       pools: kubeAddressPools({ policies, fieldManager: HANDLER_FIELD_MANAGER }),
       drain: kubeDrainApi(kube, HANDLER_FIELD_MANAGER),
-      events: new EventRecorder(kube, { reportingController: "nodenet.io/handler", reportingInstance: node, namespace: this.options.namespace, log }),
+      events: new EventRecorder(kube, { reportingController: "nodenet.io/handler", reportingInstance: node, namespace: this.options.namespace, log: lineLogger(log, "warn") }),
       metrics: this.metrics,
       api: server ? apiEndpoint(server) : undefined,
       probeTimeoutMs: this.options.probeTimeoutMs,
@@ -155,20 +170,20 @@ export class Handler {
       version: this.options.version,
       driftSuspects: new Set(),
       driftGuard: (policy) => guards.get(policy) ?? guards.set(policy, new DriftGuard()).get(policy)!,
-      retries: new Map(),
       waitingSince: new Map(),
       log,
     };
   }
 
   async start(): Promise<void> {
-    const { node, log } = this.options;
+    const { node } = this.options;
+    const log = this.log;
     this.lock = acquireLock(this.options.stateDir, `node ${node}`, "handler.lock");
     await this.recoverCheckpoint();
     if (this.options.metrics) this.server = await serveHealth(this.metrics, this.options.metrics.port, this.options.metrics.host, () => this.ready);
-    await Promise.all([this.nodes.start(), this.policies.start(), this.enactments.start()]);
+    await this.kit.start();
     // A previous run may have died mid-drain: a node must never stay cordoned because of nodenet.
-    await recoverDrain(this.ctx.drain, node, { log }).catch((error: unknown) => log(`could not check for an unfinished drain: ${error instanceof Error ? error.message : String(error)}`));
+    await recoverDrain(this.ctx.drain, node, { log: lineLogger(log) }).catch((error: unknown) => log.warn(errorFields(error), "could not check for an unfinished drain"));
     // A previous run may have died holding slots: give them back before deciding anything.
     for (const policy of this.policies.list()) {
       if (policy.status?.rolloutSlots?.some((s) => s.node === node)) await releaseSlots(this.ctx.rollout, policy.metadata.name, node);
@@ -176,15 +191,15 @@ export class Handler {
     // Enactments of policies that no longer exist (deleted while we were away).
     for (const enactment of this.enactments.list()) {
       const policy = enactment.metadata.labels?.[ENACTMENT_POLICY_LABEL];
-      if (policy && !this.policies.get(policy)) this.queue.add(policy);
+      if (policy && !this.policies.get(policy)) this.kit.enqueue(policy);
     }
     await this.report();
-    this.watch = watchKernel(undefined, () => this.onKernelChange(), { debounceMs: this.options.debounceMs });
-    this.resync = setInterval(() => this.onKernelChange(), this.options.resyncMs);
-    for (const policy of this.policies.list()) this.queue.add(policy.metadata.name);
-    this.queue.resume();
+    this.watch = this.options.watchHost(() => this.onHostChange());
+    this.resync = setInterval(() => this.onHostChange(), this.options.resyncMs);
+    for (const policy of this.policies.list()) this.kit.enqueue(policy.metadata.name);
+    this.kit.run();
     this.ready = true;
-    log(`handler started (pid ${process.pid} on ${hostname()})`);
+    log.info({ pid: process.pid, host: hostname() }, "handler started");
   }
 
   /** A change left pending by a handler that died mid-apply is rolled back now, not at its deadline. */
@@ -192,16 +207,16 @@ export class Handler {
     const checkpoint = readCheckpoint(this.backend.checkpointDir);
     if (!checkpoint) return;
     if (checkpoint.applyPid !== process.pid && processAlive(checkpoint.applyPid)) return;
-    this.options.log(`rolling back the change a previous handler (pid ${checkpoint.applyPid}) left pending`);
+    this.log.warn({ previousPid: checkpoint.applyPid, checkpoint: checkpoint.id }, "rolling back the change a previous handler left pending");
     await rollbackCheckpoint(this.backend, checkpoint);
   }
 
-  private onKernelChange(): void {
+  private onHostChange(): void {
     for (const enactment of this.enactments.list()) {
       const policy = enactment.metadata.labels?.[ENACTMENT_POLICY_LABEL];
       if (policy && currentPhase(enactment.status?.conditions) === "Available") {
         this.ctx.driftSuspects.add(policy);
-        this.queue.add(policy);
+        this.kit.enqueue(policy);
       }
     }
     void this.report();
@@ -213,7 +228,7 @@ export class Handler {
       try {
         if (await this.reporter.report()) this.metrics.nnsWrites.inc();
       } catch (error) {
-        this.options.log(`reporting NodeNetworkState failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.log.warn(errorFields(error), "reporting NodeNetworkState failed");
       }
     });
     return this.reporting;
@@ -221,15 +236,14 @@ export class Handler {
 
   /** Waits until no reconcile is running or queued (tests). */
   idle(): Promise<void> {
-    return this.queue.idle();
+    return this.kit.idle();
   }
 
   async stop(): Promise<void> {
     this.ready = false;
     this.watch?.stop();
     if (this.resync) clearInterval(this.resync);
-    this.queue.stop();
-    await Promise.all([this.nodes.stop(), this.policies.stop(), this.enactments.stop()]);
+    await this.kit.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await this.reporting;
     this.lock?.release();

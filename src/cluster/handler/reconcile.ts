@@ -12,22 +12,23 @@
  *                                 → apply (verify, probes, rollback)
  *                                 → Available (slot freed) | Failing (slot kept)
  *
- * Transient failures (busy host, kernel error, slow verification) are retried
- * a few times with backoff; invalid input never; a failed probe is not
- * retried: it is the canary that stops the rollout.
+ * Retryable failures (NodenetError.retryable: busy host, kernel error, slow
+ * verification) are thrown back to the controller kit, which retries them
+ * with the policy's backoff, HOST_RETRY_LIMIT times; invalid input never; a
+ * failed probe is not retried: it is the canary that stops the rollout.
  */
 import { NodenetError } from "../../errors.ts";
 import { staticView } from "../../host/backend.ts";
 import { describeTarget } from "../../probe/types.ts";
 import { formatIssue, hasErrors } from "../../state/issues.ts";
-import { plan } from "../../state/plan/index.ts";
-import { validate } from "../../state/validate/index.ts";
-import { applyState } from "../../txn/transaction.ts";
+import { commit, prepare } from "../../txn/transaction.ts";
 import type { Enactment } from "../api/enactment.ts";
 import { currentPhase, type EnactmentPhase } from "./enactment-conditions.ts";
 import type { HandlerContext } from "./context.ts";
 import { probeSettingsFor } from "./probes.ts";
-import type { ReconcileResult } from "./queue.ts";
+import type { ReconcileResult, Request } from "../kube/controller-kit.ts";
+import type { BackoffPolicy } from "../kube/workqueue.ts";
+import { errorFields, lineLogger } from "../../log/logger.ts";
 import { releaseSlots, takeSlot } from "./rollout.ts";
 import { renderForNode } from "./render.ts";
 import { DEFAULT_DRAIN_TIMEOUT_SECONDS, drainNode, recoverDrain, uncordonNode } from "./drain.ts";
@@ -39,8 +40,14 @@ import type { NetworkState } from "../../state/schema/state.ts";
 import { selects } from "./selection.ts";
 import { POOL_FAILURE_REASONS } from "../pools/index.ts";
 
-const RETRY_DELAYS_MS = [5_000, 15_000, 45_000];
-const TRANSIENT = new Set(["busy", "checkpoint-pending", "backend-failed", "verification-failed"]);
+/**
+ * The handler's retry backoff (the controller kit's, per policy): 5 s, 15 s,
+ * 45 s, … at most 5 minutes — for API errors for ever; a retryable host
+ * failure (NodenetError.retryable) is tried HOST_RETRY_LIMIT more times, then
+ * reported as Failing.
+ */
+export const HOST_RETRY: BackoffPolicy = { baseMs: 5_000, factor: 3, maxMs: 300_000 };
+export const HOST_RETRY_LIMIT = 3;
 
 function regarding(enactment: Enactment) {
   return { apiVersion: "nmstate.io/v1beta1", kind: "NodeNetworkConfigurationEnactment", name: enactment.metadata.name, ...(enactment.metadata.uid ? { uid: enactment.metadata.uid } : {}) };
@@ -105,14 +112,16 @@ function conflictWith(ctx: HandlerContext, self: string, desired: NetworkState):
   return undefined;
 }
 
-export async function reconcilePolicy(ctx: HandlerContext, name: string): Promise<ReconcileResult> {
+export async function reconcilePolicy(ctx: HandlerContext, request: Request): Promise<ReconcileResult> {
+  const name = request.key;
   const node = ctx.node();
   if (!node) return { requeueAfterMs: 2_000 };
+  let log = ctx.log.child({ policy: name, enactment: `${ctx.nodeName}.${name}` });
   // Reconciles run one at a time, so no drain is under way: a marker is a drain that ended without its uncordon.
   // One attempt, never fatal: a node cut off from the API server must still get to its drift correction.
   if (node.metadata.annotations?.[DRAIN_MARKER] !== undefined) {
-    await recoverDrain(ctx.drain, ctx.nodeName, { log: ctx.log, retryForMs: 0 }).catch((error: unknown) =>
-      ctx.log(`could not uncordon after an unfinished drain (${error instanceof Error ? error.message : String(error)}); trying again at the next reconcile`),
+    await recoverDrain(ctx.drain, ctx.nodeName, { log: lineLogger(ctx.log), retryForMs: 0 }).catch((error: unknown) =>
+      ctx.log.warn(errorFields(error), "could not uncordon after an unfinished drain; trying again at the next reconcile"),
     );
   }
   const policy = ctx.policy(name);
@@ -120,13 +129,13 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
   if (cached?.metadata.deletionTimestamp) {
     if (!cached.metadata.finalizers?.includes(REVERT_FINALIZER)) return {};
     const kept = new Set(neighbours(ctx, name).flatMap((o) => (o.state ? [...declaredInterfaces(o.state).keys()] : [])));
-    return revertEnactment(ctx, cached, kept);
+    return revertEnactment(ctx, cached, kept, request.retries);
   }
   if (!policy || policy.metadata.deletionTimestamp || !selects(policy.spec?.nodeSelector, node.metadata.labels)) {
     ctx.driftSuspects.delete(name);
     if (cached) {
       await ctx.enactments.remove(ctx.nodeName, name);
-      ctx.log(`${name}: ${policy ? "no longer selects this node" : "deleted"}; enactment removed`);
+      log.info(policy ? "the policy no longer selects this node; enactment removed" : "the policy was deleted; enactment removed");
     }
     if (policy) await releaseSlots(ctx.rollout, name, ctx.nodeName);
     if (policy) await ctx.pools.release(name, ctx.nodeName);
@@ -134,13 +143,14 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
   }
 
   const generation = policy.metadata.generation ?? 1;
+  log = log.child({ generation });
   let enactment = cached ?? (await ctx.enactments.ensure(node, name));
   const phase = currentPhase(enactment.status?.conditions);
   const sameGeneration = enactment.status?.policyGeneration === generation;
   const drifted = ctx.driftSuspects.delete(name);
-  const retry = ctx.retries.get(name);
-  if (retry && retry.generation !== generation) ctx.retries.delete(name);
-  const retrying = retry?.generation === generation && phase === "Progressing";
+  // A retry of this generation's failed apply: it still holds its slot (Progressing).
+  const retries = sameGeneration ? request.retries : 0;
+  const retrying = retries > 0 && phase === "Progressing";
   // A conflict lost is looked at again (the older policy may be gone); any other failure waits for a new generation.
   // So is a node that got no address from a pool (one may have been released since).
   const lostConflict = phase === "Failing" && enactment.status?.conditions?.some((c) => c.type === "Failing" && c.status === "True" && (c.reason === "Conflict" || POOL_FAILURE_REASONS.includes(c.reason ?? "")));
@@ -190,15 +200,16 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
     desiredStateMetaInfo: { time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), version: ctx.version },
     ...(placement.values ? { addressAllocations: placement.addresses } : {}),
   };
-  const validation = validate(rendered.desired, staticView(snapshot));
-  if (hasErrors(validation.issues)) {
-    const message = `the desired state is invalid for this node: ${validation.issues.filter((i) => i.severity === "error").map(formatIssue).join("; ")}`;
+  // Prepared once, from the snapshot already read: the no-op check and the apply use the same plan.
+  let prepared = await prepare(ctx.backend, rendered.desired, { before: snapshot });
+  if (hasErrors(prepared.issues)) {
+    const message = `the desired state is invalid for this node: ${prepared.issues.filter((i) => i.severity === "error").map(formatIssue).join("; ")}`;
     await status({ phase: "Failing", message }, fields);
     await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "FailedToConfigure", action: "Validate", note: message.slice(0, 1000) });
     ctx.metrics.applies.inc({ result: "invalid" });
     return {};
   }
-  if (plan(validation.merged).length === 0) {
+  if (prepared.operations.length === 0) {
     // The node already is as declared: nothing to risk, no slot needed.
     await status({ phase: "Available", message: "successfully reconciled" }, fields);
     await releaseSlots(ctx.rollout, name, ctx.nodeName);
@@ -217,7 +228,7 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
     }
   } else if (!retrying) {
     const decision = await takeSlot(ctx.rollout, name, ctx.nodeName);
-    ctx.log(`${name}: rollout slot ${decision.kind}${decision.kind === "wait" ? ` (held by ${decision.holders.join(", ")})` : ""}; slots now ${decision.slots.map((s) => s.node).join(", ") || "none"}`);
+    log.info({ slot: decision.kind, ...(decision.kind === "wait" ? { heldBy: decision.holders } : {}), slots: decision.slots.map((s) => s.node) }, `rollout slot ${decision.kind}`);
     if (decision.kind === "wait") {
       await status({ phase: "Pending", message: `Waiting for progressing nodes to finish (${decision.holders.join(", ")}): maxUnavailable reached` }, fields);
       return { requeueAfterMs: 3_000 };
@@ -235,7 +246,7 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
   if (correcting) {
     // The drift may have cut this node off the API server: repair first, report when possible.
     await status({ phase: "Progressing", message: "Correcting drift: re-applying the desired state" }, fields).catch((error: unknown) =>
-      ctx.log(`${name}: could not report drift correction (${error instanceof Error ? error.message : String(error)}); correcting anyway`),
+      log.warn(errorFields(error), "could not report the drift correction; correcting anyway"),
     );
   } else {
     await status({ phase: "Progressing", message: drain ? `Draining ${ctx.nodeName} before applying` : "Applying desired state" }, fields);
@@ -245,7 +256,7 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
       const drained = await drainNode(ctx.drain, ctx.nodeName, {
         owner: `${name}@${generation}`,
         timeoutMs: (drain.timeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS) * 1000,
-        log: (m) => ctx.log(`${name}: ${m}`),
+        log: lineLogger(log),
         stillWanted: () => {
           const current = ctx.policy(name);
           return Boolean(current && !current.metadata.deletionTimestamp && (current.metadata.generation ?? 1) === generation && selects(current.spec?.nodeSelector, ctx.node()?.metadata.labels));
@@ -268,17 +279,19 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
       const list = evicted ? ` (${drained.evicted.slice(0, 10).join(", ")}${evicted > 10 ? ", …" : ""})` : "";
       await ctx.events.record({ regarding: regarding(enactment), type: "Normal", reason: "Drained", action: "Drain", note: `drained ${ctx.nodeName} in ${(drained.elapsedMs / 1000).toFixed(1)}s: ${evicted} ${evicted === 1 ? "pod" : "pods"} evicted${list}` });
       await status({ phase: "Progressing", message: "Applying desired state" }, fields);
+      // A drain takes minutes: plan against the host as it is now.
+      prepared = await prepare(ctx.backend, rendered.desired);
     }
-    const result = await applyState(ctx.backend, rendered.desired, {
+    const result = await commit(ctx.backend, prepared, {
       probes: probeSettingsFor(policy.spec?.probes, ctx.api, ctx.probeTimeoutMs),
       timeoutSeconds: ctx.applyTimeoutSeconds,
+      ...(ctx.runProbes ? { runProbes: ctx.runProbes } : {}),
     });
     for (const p of result.probes) ctx.metrics.probeDuration.observe({ probe: p.target.kind, result: p.ok ? "ok" : "failed" }, p.elapsedMs / 1000);
     const previousRevert = enactment.status?.revertState ? parseState(enactment.status.revertState).state : undefined;
     const revertState = result.revert ? mergeRevertStates(previousRevert, result.revert) : previousRevert;
     await status({ phase: "Available", message: "successfully reconciled" }, { ...fields, ...(revertState ? { revertState: revertState as Record<string, unknown> } : {}) });
     await setRevertFinalizer(ctx, enactment, Boolean(policy.spec?.revertOnDelete));
-    ctx.retries.delete(name);
     await releaseSlots(ctx.rollout, name, ctx.nodeName);
     ctx.metrics.applies.inc({ result: "success" });
     if (correcting) ctx.metrics.driftCorrections.inc({ result: "corrected" });
@@ -291,13 +304,12 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
     const failure = error instanceof NodenetError ? error : new NodenetError("bug", error instanceof Error ? error.message : String(error), { cause: error });
     ctx.metrics.applies.inc({ result: "failed" });
     if (failure.restored) ctx.metrics.rollbacks.inc({ reason: failure.kind });
-    const attempts = (ctx.retries.get(name)?.attempts ?? 0) + 1;
-    if (TRANSIENT.has(failure.kind) && attempts <= RETRY_DELAYS_MS.length) {
-      ctx.retries.set(name, { generation, attempts });
-      await status({ phase: "Progressing", message: `retrying (${attempts}/${RETRY_DELAYS_MS.length}) after: ${failure.message}` }, fields);
-      return { requeueAfterMs: RETRY_DELAYS_MS[attempts - 1]! };
+    if (failure.retryable && retries < HOST_RETRY_LIMIT) {
+      await status({ phase: "Progressing", message: `retrying (${retries + 1}/${HOST_RETRY_LIMIT}) after: ${failure.message}` }, fields);
+      // The controller kit retries it after this policy's backoff.
+      throw failure;
     }
-    ctx.retries.delete(name);
+    log.warn(errorFields(failure), "apply failed");
     const message = failure.kind === "probe-failed" ? failure.message.replace(/; rolled back, the host is as before$/, "; rolled back") : failure.message;
     await status({ phase: "Failing", message }, fields);
     await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "FailedToConfigure", action: failure.restored ? "Rollback" : "Apply", note: message.slice(0, 1000) });
@@ -305,7 +317,7 @@ export async function reconcilePolicy(ctx: HandlerContext, name: string): Promis
     return {};
   } finally {
     // After success, failure and rollback alike; only a cordon this drain made is undone.
-    if (drain) await uncordonNode(ctx.drain, ctx.nodeName, { log: (m) => ctx.log(`${name}: ${m}`) });
+    if (drain) await uncordonNode(ctx.drain, ctx.nodeName, { log: lineLogger(log) });
   }
 }
 

@@ -20,7 +20,8 @@ import { applyState } from "../../txn/transaction.ts";
 import type { Enactment } from "../api/enactment.ts";
 import type { HandlerContext } from "./context.ts";
 import { probeSettingsFor } from "./probes.ts";
-import type { ReconcileResult } from "./queue.ts";
+import type { ReconcileResult } from "../kube/controller-kit.ts";
+import { errorFields } from "../../log/logger.ts";
 
 export const REVERT_FINALIZER = "nodenet.io/revert-on-delete";
 
@@ -55,11 +56,16 @@ export async function setRevertFinalizer(ctx: HandlerContext, enactment: Enactme
   await ctx.enactments.client.mergePatch(enactment.metadata.name, { metadata: { finalizers: next, resourceVersion: enactment.metadata.resourceVersion } });
 }
 
-const failures = new Map<string, number>();
 const MAX_REVERT_ATTEMPTS = 3;
 
-/** Applies an enactment's revert state on deletion, then lets the enactment go. */
-export async function revertEnactment(ctx: HandlerContext, enactment: Enactment, keptInterfaces: ReadonlySet<string>): Promise<ReconcileResult> {
+/**
+ * Applies an enactment's revert state on deletion, then lets the enactment
+ * go. A retryable failure is thrown back to the controller kit (its backoff
+ * retries it; `retries` counts the failures so far) until the third attempt;
+ * any other failure, or the third, gives up: the enactment must not outlive
+ * its policy for ever.
+ */
+export async function revertEnactment(ctx: HandlerContext, enactment: Enactment, keptInterfaces: ReadonlySet<string>, retries = 0): Promise<ReconcileResult> {
   const name = enactment.metadata.name;
   const regarding = { apiVersion: "nmstate.io/v1beta1", kind: "NodeNetworkConfigurationEnactment", name, ...(enactment.metadata.uid ? { uid: enactment.metadata.uid } : {}) };
   const parsed = enactment.status?.revertState ? parseState(enactment.status.revertState) : { state: undefined };
@@ -69,18 +75,17 @@ export async function revertEnactment(ctx: HandlerContext, enactment: Enactment,
   }
   const revert = withoutKept(parsed.state, keptInterfaces);
   try {
-    const result = await applyState(ctx.backend, revert, { probes: probeSettingsFor(undefined, ctx.api, ctx.probeTimeoutMs), timeoutSeconds: ctx.applyTimeoutSeconds });
+    const result = await applyState(ctx.backend, revert, { probes: probeSettingsFor(undefined, ctx.api, ctx.probeTimeoutMs), timeoutSeconds: ctx.applyTimeoutSeconds, ...(ctx.runProbes ? { runProbes: ctx.runProbes } : {}) });
     const note = `reverted on ${ctx.nodeName}: ${result.operations.length} operations restored what the deleted policy changed${keptInterfaces.size ? ` (kept ${[...keptInterfaces].join(", ")}, declared by other policies)` : ""}`;
     await ctx.events.record({ regarding, type: "Normal", reason: "Reverted", action: "Revert", note });
-    ctx.log(note);
+    ctx.log.info({ enactment: name, operations: result.operations.length }, note);
   } catch (error) {
-    const attempts = (failures.get(name) ?? 0) + 1;
-    failures.set(name, attempts);
+    const attempts = retries + 1;
     const message = error instanceof NodenetError ? error.message : String(error);
     await ctx.events.record({ regarding, type: "Warning", reason: "RevertFailed", action: "Revert", note: `revert on ${ctx.nodeName} failed (${attempts}/${MAX_REVERT_ATTEMPTS}): ${message}`.slice(0, 1000) });
-    if (attempts < MAX_REVERT_ATTEMPTS) return { requeueAfterMs: 10_000 * attempts };
+    ctx.log.warn({ enactment: name, attempt: attempts, ...errorFields(error) }, "revert failed");
+    if (error instanceof NodenetError && error.retryable && attempts < MAX_REVERT_ATTEMPTS) throw error;
   }
-  failures.delete(name);
   await setRevertFinalizer(ctx, enactment, false);
   return {};
 }

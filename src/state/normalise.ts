@@ -21,7 +21,7 @@ export function normaliseIp<T extends Ipv4 | Ipv6>(ip: T | undefined): T {
   const dynamic = Boolean(ip?.dhcp || (ip as Ipv6 | undefined)?.autoconf);
   const addresses = normaliseAddresses(ip?.address ?? []);
   const settings: Record<string, unknown> = {};
-  for (const key of ["forwarding", "addr-gen-mode"] as const) {
+  for (const key of ["forwarding", "addr-gen-mode", "accept-ra"] as const) {
     const value = (ip as Record<string, unknown> | undefined)?.[key];
     if (value !== undefined) settings[key] = value;
   }

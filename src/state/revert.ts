@@ -26,6 +26,9 @@ function restorable(iface: Interface): Interface {
     if (!ip || ip.enabled === false || (!ip.dhcp && !(ip as { autoconf?: boolean }).autoconf && !ip.address?.length)) {
       // IPv6 that was on without addresses stays on: `enabled: false` would turn the kernel's IPv6 off (disable_ipv6=1).
       out[family] = family === "ipv6" && ip?.enabled === true ? { enabled: true, address: [] } : { enabled: false };
+      // The router-advertisement switch goes back as it was (an apply of an IPv6 section sets it).
+      const acceptRa = (ip as { "accept-ra"?: number } | undefined)?.["accept-ra"];
+      if (family === "ipv6" && acceptRa !== undefined) (out.ipv6 as { "accept-ra"?: number })["accept-ra"] = acceptRa;
     } else {
       for (const address of ip.address ?? []) {
         delete address["valid-life-time"];

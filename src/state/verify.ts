@@ -38,7 +38,7 @@ function verifyIp(path: string, family: "ipv4" | "ipv6", declared: Interface, wa
   const asked = (declared[family] ?? {}) as Record<string, unknown>;
   const dynamic = Boolean(w.dhcp || w.autoconf);
   // The address source is always checked; settings only when they were declared.
-  for (const key of ["enabled", "dhcp", "autoconf", "auto-dns", "auto-gateway", "auto-routes", "auto-route-table-id", "auto-route-metric", "forwarding"]) {
+  for (const key of ["enabled", "dhcp", "autoconf", "auto-dns", "auto-gateway", "auto-routes", "auto-route-table-id", "auto-route-metric", "forwarding", "accept-ra"]) {
     if (w[key] === undefined || (key === "enabled" && dynamic)) continue;
     if (!["enabled", "dhcp", "autoconf"].includes(key) && asked[key] === undefined) continue;
     if (!deepEqual(w[key], h[key] ?? (key === "dhcp" || key === "autoconf" ? false : undefined))) out.push({ path: `${path}.${family}.${key}`, expected: w[key], actual: h[key] });

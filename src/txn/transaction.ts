@@ -105,7 +105,20 @@ const VERIFY_ATTEMPTS = 10;
 /** Reads the host back until every declared key holds, a few times for slow kernel events. */
 /** The interfaces whose per-interface kernel settings a state declares (see ReadScope). */
 export function readScopeFor(...states: NetworkState[]): ReadScope {
-  const names = states.flatMap((s) => (s.interfaces ?? []).filter((i) => i.ipv4?.forwarding !== undefined || i.ipv6?.["addr-gen-mode"] !== undefined).map((i) => i.name));
+  // An IPv6 section sets the router-advertisement switch (accept_ra), whose current value the plan compares.
+  const names = states.flatMap((s) => (s.interfaces ?? []).filter((i) => i.ipv4?.forwarding !== undefined || i.ipv6 !== undefined).map((i) => i.name));
+  return { settingsOf: names };
+}
+
+/**
+ * The read scope of a revert state: only the settings it names. Its IPv6
+ * sections say what was, not what to imply; a section without `accept-ra`
+ * (an interface touched only by implication, whose switch was not read
+ * before the change) must leave the switch alone, which it does while the
+ * switch stays unread.
+ */
+function revertScope(revert: NetworkState): ReadScope {
+  const names = (revert.interfaces ?? []).filter((i) => i.ipv4?.forwarding !== undefined || i.ipv6?.["addr-gen-mode"] !== undefined || i.ipv6?.["accept-ra"] !== undefined).map((i) => i.name);
   return { settingsOf: names };
 }
 
@@ -126,7 +139,7 @@ export async function restore(backend: HostBackend, revert: NetworkState): Promi
   let lastError: unknown;
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
-      const snapshot = await backend.read(readScopeFor(revert));
+      const snapshot = await backend.read(revertScope(revert));
       const merged = mergeStates(revert, staticView(snapshot));
       const ops = plan(merged);
       if (ops.length) await backend.execute(ops);

@@ -47,7 +47,7 @@ export const generatedArbitrary = (kinds: Kinds, maxSteps: number): fc.Arbitrary
  * ports and STP, and all routes, rules and static DNS. Left out, because the
  * memory model does not simulate them or the kernel's value depends on its
  * build: MAC addresses and the link-local addresses made from them (random
- * per link), min/max MTU, per-interface sysctls (forwarding, autoconf,
+ * per link), min/max MTU, per-interface sysctls other than `accept-ra` (forwarding, autoconf,
  * addr-gen-mode), `ipv6.enabled` (the memory model infers it from addresses where IPv6 is on),
  * bridge timer defaults (rounded by the kernel's HZ) and the resolver's
  * running view of an absent file.
@@ -59,7 +59,7 @@ export function comparableShow(state: NetworkState): string {
     return {
       ...pick(iface, ["name", "type", "state", "mtu", "controller", "veth", "vlan", "vxlan", "mac-vlan", "vrf", "description"]),
       ipv4: { enabled: ipv4?.enabled ?? false, address: ipv4?.address ?? [] },
-      ipv6: { address: (ipv6?.address ?? []).filter((a) => !a.ip.toLowerCase().startsWith("fe80:")) },
+      ipv6: { address: (ipv6?.address ?? []).filter((a) => !a.ip.toLowerCase().startsWith("fe80:")), ...pick(ipv6, ["accept-ra"]) },
       ...(bridge ? { bridge: { stp: bridge.options?.stp?.enabled, port: bridge.port ?? [] } } : {}),
       ...(bond ? { "link-aggregation": { mode: bond.mode, port: bond.port } } : {}),
     };

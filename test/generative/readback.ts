@@ -84,6 +84,10 @@ export async function mismatches(netns: string, desired: NetworkState, resolvCon
       if (iface.ipv6.enabled === false) {
         const disabled = (await inNetns(netns, "cat", [`/proc/sys/net/ipv6/conf/${iface.name}/disable_ipv6`])).stdout.trim();
         expect(`${at}.ipv6.enabled (disable_ipv6)`, disabled === "1", "1", disabled);
+      } else if (!iface.ipv6.autoconf) {
+        // Static-only IPv6 hears no router advertisements (as NetworkManager's manual method).
+        const acceptRa = (await inNetns(netns, "cat", [`/proc/sys/net/ipv6/conf/${iface.name}/accept_ra`])).stdout.trim();
+        expect(`${at}.ipv6 static (accept_ra)`, acceptRa === "0", "0", acceptRa);
       }
     }
   }

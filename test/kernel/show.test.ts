@@ -45,7 +45,7 @@ const find = (interfaces: Interface[] | undefined, name: string): Interface => {
 };
 
 const veth = { "min-mtu": 68, "max-mtu": 65535 };
-const ipv6Default = { autoconf: true, "addr-gen-mode": "eui64" as const };
+const ipv6Default = { autoconf: true, "accept-ra": 1, "addr-gen-mode": "eui64" as const };
 
 describe("readKernelState in a namespace", () => {
   it("reports what was set up, field by field", async (t) => {

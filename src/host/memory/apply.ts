@@ -1,11 +1,11 @@
 /** One operation applied to the in-memory host, with the kernel's effects and refusals. */
 import type { Operation } from "../../state/plan/operations.ts";
-import { addAddress, deleteAddress } from "./addresses.ts";
+import { addAddress, deleteAddress, removeAddresses } from "./addresses.ts";
 import { addPortVlan, deletePortVlan, setBondOptions, setBridgeOptions, setPortOptions } from "./controllers.ts";
 import { setDns, setDynamic, type Leases } from "./dynamic.ts";
 import { setLinkState } from "./link-state.ts";
 import { addLink, deleteLink, setLink } from "./links.ts";
-import { fail, type MemHost } from "./model.ts";
+import { fail, getLink, type MemHost } from "./model.ts";
 import { setMaster } from "./ports.ts";
 import { addMultipathRoute, addRoute, addRule, deleteRoute, deleteRule } from "./routes.ts";
 
@@ -17,6 +17,13 @@ function setSysctl(host: MemHost, key: string, value: string): void {
     const link = host.links.get(name);
     if (!link) fail(`sysctl: cannot stat /proc/sys/${key}: No such file or directory`);
     link!.forwarding = value.trim() !== "0";
+    return;
+  }
+  const acceptRa = /^net\/ipv6\/conf\/(.+)\/accept_ra$/.exec(key);
+  if (acceptRa) {
+    const link = host.links.get(acceptRa[1]!.replaceAll("/", "."));
+    if (!link) fail(`sysctl: cannot stat /proc/sys/${key}: No such file or directory`);
+    link!.acceptRa = Number(value.trim());
     return;
   }
   const ipv6 = /^net\/ipv6\/conf\/(.+)\/disable_ipv6$/.exec(key);
@@ -71,6 +78,14 @@ export function applyOperation(host: MemHost, op: Operation, leases: Leases): vo
       return deleteRule(host, op.rule);
     case "sysctl":
       return setSysctl(host, op.key, op.value);
+    case "ra-flush":
+      // The model hears no router advertisements of its own (its SLAAC is the autoconf lease, stopped by
+      // the dynamic operation), so there are no RA routes; dynamic IPv6 addresses go as in the kernel.
+      if (op.what === "addresses") {
+        const link = getLink(host, op.name);
+        removeAddresses(host, link, "ipv6", link.addresses.ipv6.filter((a) => a.dynamic));
+      }
+      return;
     case "dynamic":
       return setDynamic(host, op.name, op.settings, leases);
     case "dns":

@@ -97,7 +97,7 @@ describe("MemoryBackend: execute", () => {
     assert.deepEqual(await routes(), ["2001:db8:1::/48"]);
     await backend.execute([{ op: "link-state", name: "eth1", up: false }]);
     assert.deepEqual(await routes(), []);
-    assert.deepEqual((await ifaceOf(backend, "eth1"))?.ipv6, { enabled: false });
+    assert.deepEqual((await ifaceOf(backend, "eth1"))?.ipv6, { enabled: false, "accept-ra": 1 });
   });
 
   test("removing a primary IPv4 address removes its secondaries (promote_secondaries = 0)", async (t) => {

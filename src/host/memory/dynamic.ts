@@ -80,6 +80,8 @@ export function setDynamic(host: MemHost, name: string, settings: DynamicAddress
     stop(host, name, change.family);
     if (change.after && change.lease && link.up) start(host, name, change.family, change.after.settings, change.lease);
   }
+  // As the kernel backend switches SLAAC: accept_ra=2 on, 0 off.
+  if (Boolean(before.autoconf) !== Boolean(settings.autoconf)) link.acceptRa = settings.autoconf ? 2 : 0;
   if (isEmpty(settings)) host.dynamic.delete(name);
   else host.dynamic.set(name, structuredClone(settings));
 }

@@ -26,6 +26,7 @@ function linkOf(host: MemHost, iface: Interface): MemLink {
     alias: iface.description ?? "",
     promisc: Boolean(iface["accept-all-mac-addresses"]),
     forwarding: Boolean(iface.ipv4?.forwarding),
+    acceptRa: iface.ipv6?.["accept-ra"] ?? 1,
   });
   if (iface["mac-address"]) link.mac = iface["mac-address"].toUpperCase();
   // A bridge listed with its MAC keeps it, as if it had been set (the initial state is taken as it is).

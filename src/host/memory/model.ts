@@ -62,6 +62,8 @@ export interface MemLink {
   forwarding: boolean;
   /** net.ipv6.conf.IFACE.disable_ipv6 = 1: the kernel dropped the link's IPv6 addresses and keeps none. */
   ipv6Disabled?: boolean;
+  /** net.ipv6.conf.IFACE.accept_ra (1, the kernel's default, for a new link; 2 with autoconf, 0 when switched off). */
+  acceptRa: number;
 }
 
 export interface MemRoute {
@@ -139,6 +141,7 @@ export function newLink(host: MemHost, name: string, type: InterfaceType, fields
     vlans: new Map(),
     addresses: { ipv4: [], ipv6: [] },
     forwarding: false,
+    acceptRa: 1,
     ...fields,
   };
 }

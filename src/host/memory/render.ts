@@ -22,6 +22,11 @@ import { compareRoutes } from "../../state/route-order.ts";
 
 
 function ipSection(host: MemHost, link: MemLink, family: Family): Ipv4 | Ipv6 {
+  if (family === "ipv6") return { ...ipBody(host, link, family), "accept-ra": link.acceptRa };
+  return ipBody(host, link, family);
+}
+
+function ipBody(host: MemHost, link: MemLink, family: Family): Ipv4 | Ipv6 {
   if (family === "ipv6" && link.ipv6Disabled) return { enabled: false };
   const address = link.addresses[family].map((a) => ({ ip: a.ip, "prefix-length": a.prefix }));
   const dyn = host.dynamic.get(link.name);

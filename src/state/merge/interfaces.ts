@@ -50,6 +50,24 @@ function withKeptPortSettings(controller: Interface, current: Interface | undefi
   return { ...controller, bridge: { ...controller.bridge, port } };
 }
 
+/**
+ * The kernel's router-advertisement switch an enabled IPv6 section implies,
+ * as NetworkManager sets it for nmstate: RAs are heard only with `autoconf`
+ * (method auto); static addresses, DHCPv6 alone or link-local only (methods
+ * manual, dhcp, link-local) ignore them, so a router cannot add addresses or
+ * a default route behind the declared state. `enabled: false` leaves the
+ * switch alone (disable_ipv6 silences IPv6 whole), as does a section that
+ * declares `accept-ra` itself (a revert state restoring the old value), and
+ * an existing interface whose switch was not read (a revert state's section
+ * for an interface the change touched only by implication: a port).
+ */
+function impliedAcceptRa(declared: Interface, merged: Interface, current: Interface | undefined): number | undefined {
+  const ip = declared.ipv6;
+  if (!ip || ip.enabled === false || ip["accept-ra"] !== undefined) return undefined;
+  if (current && current.ipv6?.["accept-ra"] === undefined) return undefined;
+  return merged.ipv6?.autoconf ? 2 : 0;
+}
+
 export function mergeInterfaces(desired: readonly Interface[], current: readonly Interface[]): Map<string, MergedInterface> {
   const currentByName = new Map(current.map((iface) => [iface.name, iface]));
   const touched = new Map<string, MergedInterface>();
@@ -80,6 +98,11 @@ export function mergeInterfaces(desired: readonly Interface[], current: readonly
       m.merged.state = d.state ?? "up";
       if (type) m.merged.type = type;
       m.verify = { ...clone(d), state: d.state ?? "up", ...(d.type ? { type: type! } : {}) };
+      const acceptRa = impliedAcceptRa(d, m.merged, m.current);
+      if (acceptRa !== undefined) {
+        m.merged.ipv6 = { ...m.merged.ipv6, "accept-ra": acceptRa };
+        m.verify.ipv6 = { ...m.verify.ipv6, "accept-ra": acceptRa };
+      }
     }
   }
 
@@ -99,8 +122,13 @@ export function mergeInterfaces(desired: readonly Interface[], current: readonly
       // traffic through the controller.
       for (const family of ["ipv4", "ipv6"] as const) {
         // Per-interface kernel settings (forwarding, address generation) are not IP configuration: they stay.
-        const { forwarding, "addr-gen-mode": addrGenMode } = (pm.merged[family] ?? {}) as { forwarding?: boolean; "addr-gen-mode"?: "eui64" | "stable-privacy" };
-        pm.merged[family] = { enabled: false, ...(forwarding !== undefined ? { forwarding } : {}), ...(addrGenMode ? { "addr-gen-mode": addrGenMode } : {}) };
+        const { forwarding, "addr-gen-mode": addrGenMode, "accept-ra": acceptRa } = (pm.merged[family] ?? {}) as { forwarding?: boolean; "addr-gen-mode"?: "eui64" | "stable-privacy"; "accept-ra"?: number };
+        pm.merged[family] = {
+          enabled: false,
+          ...(forwarding !== undefined ? { forwarding } : {}),
+          ...(addrGenMode ? { "addr-gen-mode": addrGenMode } : {}),
+          ...(acceptRa !== undefined ? { "accept-ra": acceptRa } : {}),
+        };
         pm.verify[family] = { enabled: false };
       }
     }

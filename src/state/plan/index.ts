@@ -204,6 +204,7 @@ function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState):
       b.add("sysctl", { op: "sysctl", key: `net/ipv4/conf/${sysctlName(m.name)}/forwarding`, value: forwarding ? "1" : "0" });
     }
     const switched = family === "ipv6" ? planIpv6Switch(b, m) : undefined;
+    if (family === "ipv6") planAcceptRa(b, m);
     const want = t[family]?.enabled === false ? [] : normaliseAddresses(t[family]?.address ?? []);
     // Taking a link down flushes its IPv6 addresses (unless keep_addr_on_down), and so does turning
     // IPv6 off: they must not be removed again, and are added again afterwards.
@@ -251,6 +252,26 @@ function planIpv6Switch(b: PlanBuilder, m: MergedInterface): "on" | "off" | unde
   if (on === undefined || on === wanted) return undefined;
   b.add("sysctl", { op: "sysctl", key: `net/ipv6/conf/${sysctlName(m.name)}/disable_ipv6`, value: wanted ? "0" : "1" });
   return wanted ? "on" : "off";
+}
+
+/**
+ * The kernel's router-advertisement switch (`accept_ra`) where the merged
+ * state sets it (see impliedAcceptRa). It is written with the other sysctls,
+ * before the link comes up: a new link solicits routers as it comes up, and
+ * the answer must find RAs already ignored. A new link's value is unknown
+ * here (the namespace's default), so it is always written.
+ */
+function planAcceptRa(b: PlanBuilder, m: MergedInterface): void {
+  const want = m.merged.state === "absent" ? undefined : m.merged.ipv6?.["accept-ra"];
+  const have = m.current?.ipv6?.["accept-ra"];
+  if (want === undefined || (m.current && have === want)) return;
+  b.add("sysctl", { op: "sysctl", key: `net/ipv6/conf/${sysctlName(m.name)}/accept_ra`, value: String(want) });
+  // What earlier RAs left goes too, as NetworkManager drops it for a static profile: the RA default and
+  // prefix routes, and the SLAAC addresses (DHCPv6 leases are dynamic as well: kept while DHCP is on).
+  // nodenet's own autoconf is stopped by its dynamic operation instead.
+  if (want !== 0 || !m.current || have === 0 || m.current.ipv6?.autoconf) return;
+  if (!m.merged.ipv6?.dhcp) b.add("address-remove", { op: "ra-flush", name: m.name, what: "addresses" });
+  b.add("address-remove", { op: "ra-flush", name: m.name, what: "routes" });
 }
 
 function planBridge(b: PlanBuilder, name: string, t: Interface, c: Interface | undefined): void {

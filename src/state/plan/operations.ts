@@ -67,6 +67,8 @@ export type Operation =
   | { op: "rule-del"; rule: RouteRule }
   | { op: "rule-add"; rule: RouteRule }
   | { op: "sysctl"; key: string; value: string }
+  /** What router advertisements left on a link that stops hearing them: its SLAAC addresses or its RA routes. */
+  | { op: "ra-flush"; name: string; what: "addresses" | "routes" }
   | { op: "dynamic"; name: string; settings: DynamicAddressing }
   | { op: "dns"; config: DnsConfig }
   | { op: "hostname"; name: string };
@@ -226,6 +228,10 @@ export function commandOf(op: Operation): { tool: "ip" | "bridge" | "sysctl" | "
       return { tool: "ip", args: [...(op.rule.family === "ipv6" ? ["-6"] : []), "rule", "add", ...ruleArgs(op.rule)] };
     case "sysctl":
       return { tool: "sysctl", args: ["-w", `${op.key}=${op.value}`] };
+    case "ra-flush":
+      return op.what === "addresses"
+        ? { tool: "ip", args: ["-6", "address", "flush", "dev", op.name, "scope", "global", "dynamic"] }
+        : { tool: "ip", args: ["-6", "route", "flush", "dev", op.name, "proto", "ra"] };
     case "dynamic": {
       const parts = (["dhcp4", "dhcp6", "autoconf"] as const).map((k) => `${k}=${op.settings[k] ? "on" : "off"}`);
       return { tool: "nodenet", args: ["dynamic-addressing", op.name, ...parts] };

@@ -107,3 +107,29 @@ interfaces:
   const lines = commands("interfaces: [{name: br0, type: linux-bridge, state: up, ipv4: {enabled: false}}]", current).filter((l) => l.includes("address del"));
   assert.deepEqual(lines, ["ip address del 192.0.2.67/28 dev br0", "ip address del 192.0.2.66/28 dev br0"]);
 });
+
+test("an enabled IPv6 section without autoconf stops router advertisements (accept_ra=0) before the link comes up; autoconf accepts them; enabled: false leaves the switch", () => {
+  const current: NetworkState = { interfaces: [{ name: "eth1", type: "ethernet", state: "up", ipv4: { enabled: false }, ipv6: { enabled: true, dhcp: false, autoconf: false, address: [], "accept-ra": 1 } }] };
+  const staticOnly = commands("interfaces: [{name: eth1, ipv6: {enabled: true, autoconf: false, dhcp: false, address: [{ip: 2001:db8::2, prefix-length: 64}]}}]", current);
+  assert.ok(indexOf(staticOnly, "accept_ra=0") < indexOf(staticOnly, "2001:db8::2/64 dev eth1"));
+  // DHCPv6 alone (NetworkManager's method dhcp) and a link-local-only section hear no RAs either.
+  assert.ok(commands("interfaces: [{name: eth1, ipv6: {enabled: true, dhcp: true, autoconf: false}}]", current).some((l) => l.includes("accept_ra=0")));
+  assert.ok(commands("interfaces: [{name: eth1, ipv6: {enabled: true}}]", current).some((l) => l.includes("accept_ra=0")));
+  assert.ok(!commands("interfaces: [{name: eth1, ipv6: {enabled: false}}]", current).some((l) => l.includes("accept_ra")));
+  assert.ok(!commands("interfaces: [{name: eth1, mtu: 1400}]", current).some((l) => l.includes("accept_ra")));
+  // A new link is written before it comes up (the kernel solicits routers as it does).
+  const created = commands("interfaces: [{name: v0, type: veth, veth: {peer: v1}, ipv6: {enabled: true, address: [{ip: 2001:db8::2, prefix-length: 64}]}}]", current);
+  assert.ok(indexOf(created, "v0/accept_ra=0") < indexOf(created, "dev v0 up"));
+  const auto = commands("interfaces: [{name: eth1, ipv6: {enabled: true, autoconf: true, dhcp: true}}]", current);
+  assert.ok(auto.some((l) => l.includes("accept_ra=2")));
+});
+
+test("static-only IPv6 already without RAs plans nothing, and its revert puts the old accept_ra back", () => {
+  const desired = state("interfaces: [{name: eth1, ipv6: {enabled: true, autoconf: false, dhcp: false, address: [{ip: 2001:db8::2, prefix-length: 64}]}}]");
+  const before: NetworkState = { interfaces: [{ name: "eth1", type: "ethernet", state: "up", ipv4: { enabled: false }, ipv6: { enabled: true, dhcp: false, autoconf: false, address: [], "accept-ra": 1 } }] };
+  const merged = mergeStates(desired, before);
+  const after: NetworkState = { interfaces: [{ ...before.interfaces![0]!, ipv6: { enabled: true, dhcp: false, autoconf: false, address: [{ ip: "2001:db8::2", "prefix-length": 64 }], "accept-ra": 0 } }] };
+  assert.deepEqual(plan(mergeStates(desired, after)).map(describe), []);
+  const undo = plan(mergeStates(revertState(merged), after)).map(describe);
+  assert.ok(undo.some((l) => l.includes("eth1/accept_ra=1")), undo.join("\n"));
+});

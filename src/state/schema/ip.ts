@@ -34,6 +34,13 @@ export type Ipv4 = z.infer<typeof Ipv4Schema>;
 export const Ipv6Schema = z.strictObject({
   ...commonIp,
   autoconf: boolean().optional(),
+  /**
+   * The kernel's `net.ipv6.conf.IFACE.accept_ra` (0 ignore router advertisements, 1 accept unless
+   * forwarding, 2 accept even when forwarding), as `show` reads it. Not to be declared for its own
+   * sake: an enabled IPv6 section sets it from `autoconf` (2 with autoconf, 0 without, as
+   * NetworkManager accepts RAs only for autoconf); a revert state carries the value to restore.
+   */
+  "accept-ra": integer(0, 2).optional(),
   "dhcp-duid": z.string().optional(),
   "addr-gen-mode": z.enum(["eui64", "stable-privacy"]).optional(),
 });

@@ -12,7 +12,9 @@
  *   has no IPv4 on/off switch); `ipv6.enabled` is `disable_ipv6 == 0`.
  * - `ipv6.autoconf` is whether the kernel would configure addresses from
  *   router advertisements: `autoconf == 1` and RAs accepted (`accept_ra == 2`,
- *   or `accept_ra == 1` while the interface does not forward).
+ *   or `accept_ra == 1` while the interface does not forward). The kernel
+ *   backend replaces it with what nodenet runs; `ipv6.accept-ra` keeps the
+ *   kernel's own switch, so `show` says whether an RA would be heard.
  */
 import { dynamicKey } from "../../backend.ts";
 import type { IpAddrInfo, IpLink } from "./ipjson.ts";
@@ -65,6 +67,7 @@ export function ipv6Section(link: IpLink, sysctl: ReadonlyMap<string, string> | 
     const loopback = (link.flags ?? []).includes("LOOPBACK");
     out.autoconf = enabled && !loopback && autoconf && (acceptRa === 2 || (acceptRa === 1 && !forwarding));
   }
+  if (acceptRa !== undefined && acceptRa >= 0 && acceptRa <= 2) out["accept-ra"] = acceptRa;
   const mode = ADDR_GEN_MODES[int(sysctl?.get("ipv6/addr_gen_mode")) ?? -1];
   if (mode) out["addr-gen-mode"] = mode;
   return out;

@@ -39,6 +39,7 @@ describe("ip sections", () => {
       dhcp: false,
       address: [{ ip: "2001:db8::1", "prefix-length": 64 }],
       autoconf: true,
+      "accept-ra": 1,
       "addr-gen-mode": "eui64",
     });
   });

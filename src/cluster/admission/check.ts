@@ -27,11 +27,14 @@ import { conflictWarnings, type PeerPolicy } from "./conflicts.ts";
 import type { PolicySpec } from "../api/policy.ts";
 import { missingInterfaces } from "../handler/neighbours.ts";
 import { selects } from "../handler/selection.ts";
+import { checkPlacement } from "./pools.ts";
 
 /** A node as admission sees it: labels, and its reported state if it has one. */
 export interface NodeView {
   name: string;
   labels: Record<string, string>;
+  /** For `{{ node.annotations["KEY"] }}` templates. */
+  annotations?: Record<string, string>;
   state?: NodeCurrentState;
 }
 
@@ -89,13 +92,13 @@ export interface PolicyCheck {
 export const hasErrorFindings = (check: PolicyCheck) => check.findings.some((f) => f.issue.severity === "error");
 
 /** The policy as `nodenet validate` would read it from a file: a NodeNetworkConfigurationPolicy document. */
-function sourceOf(policy: PolicyInput): SourceFile {
+function sourceOf(policy: PolicyInput, desiredState: unknown = policy.spec?.desiredState ?? {}): SourceFile {
   const spec = policy.spec ?? {};
   const document = {
     apiVersion: "nmstate.io/v1",
     kind: "NodeNetworkConfigurationPolicy",
     metadata: { name: policy.name },
-    spec: { ...(spec.capture ? { capture: spec.capture } : {}), desiredState: spec.desiredState ?? {} },
+    spec: { ...(spec.capture ? { capture: spec.capture } : {}), desiredState },
   };
   return { file: `policy ${policy.name}`, text: JSON.stringify(document) };
 }
@@ -191,14 +194,19 @@ function issuesOn(source: SourceFile, shared: LoadResult | undefined, state: Nod
 export function checkPolicy(policy: PolicyInput, nodes: readonly NodeView[], limits: CheckLimits, others: readonly PeerPolicy[] = []): PolicyCheck {
   const now = limits.now ?? (() => performance.now());
   const started = now();
-  const source = sourceOf(policy);
   const usesCapture = Object.keys(policy.spec?.capture ?? {}).length > 0;
   const findings = new Findings();
-  // Without captures the policy reads the same everywhere: parse it once, report its parse problems once.
-  const shared = usesCapture ? undefined : loadDesired([source]);
+  const selected = nodes.filter((n) => selects(policy.spec?.nodeSelector, n.labels)).sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
+  // Address pools and node templates (pools.ts): filled in before the desired state is read.
+  const placement = checkPlacement(policy.spec, selected.length);
+  findings.add(placement.issues, []);
+  const placed = placement.render(selected[0] ?? { name: "(node)", labels: {} });
+  const source = sourceOf(policy, placed.ok ? placed.desiredState : policy.spec?.desiredState);
+  const perNode = usesCapture || placement.perNode;
+  // Without captures or node templates the policy reads the same everywhere: parse it once, report its parse problems once.
+  const shared = perNode || !placed.ok ? undefined : loadDesired([source]);
   if (shared) findings.add(shared.issues, []);
 
-  const selected = nodes.filter((n) => selects(policy.spec?.nodeSelector, n.labels)).sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
   const result: PolicyCheck = {
     findings: [],
     selected: selected.map((n) => n.name),
@@ -212,23 +220,32 @@ export function checkPolicy(policy: PolicyInput, nodes: readonly NodeView[], lim
   findings.add(maxUnavailableIssues(policy.spec?.maxUnavailable, selected.length), []);
   for (const conflict of conflictWarnings(policy, others, nodes)) findings.add([conflict.issue], conflict.nodes);
   const groups = new Map<string, { state: NodeCurrentState & { readable: true }; nodes: string[] }>();
+  const sources = new Map<string, SourceFile>();
   for (const node of selected) {
+    const mine = placement.perNode ? placement.render(node) : placed;
+    if (!mine.ok) {
+      findings.add(mine.issues, [node.name]);
+      continue;
+    }
     if (!node.state) result.unreported.push(node.name);
     else if (!node.state.readable) result.unreadable.push({ node: node.name, reason: node.state.reason });
     else {
-      const group = groups.get(node.state.key);
+      const nodeSource = placement.perNode ? sourceOf(policy, mine.desiredState) : source;
+      const key = placement.perNode ? `${node.state.key}\n${nodeSource.text}` : node.state.key;
+      sources.set(key, nodeSource);
+      const group = groups.get(key);
       if (group) group.nodes.push(node.name);
-      else groups.set(node.state.key, { state: node.state, nodes: [node.name] });
+      else groups.set(key, { state: node.state, nodes: [node.name] });
     }
   }
   let evaluated = 0;
-  for (const { state, nodes: names } of groups.values()) {
+  for (const [key, { state, nodes: names }] of groups) {
     if (evaluated >= limits.maxStates || now() - started > limits.budgetMs) {
       result.unchecked.push(...names);
       continue;
     }
     evaluated++;
-    findings.add(issuesOn(source, shared, state, limits.validateOptions ?? {}), names);
+    findings.add(issuesOn(sources.get(key)!, shared, state, limits.validateOptions ?? {}), names);
     result.checked.push(...names);
   }
   result.findings = findings.list();

@@ -82,7 +82,7 @@ export class NodeStates {
   views(): NodeView[] {
     return this.nodes.list().map((node) => {
       const state = this.stateOf(node.metadata.name);
-      return { name: node.metadata.name, labels: node.metadata.labels ?? {}, ...(state ? { state } : {}) };
+      return { name: node.metadata.name, labels: node.metadata.labels ?? {}, annotations: node.metadata.annotations ?? {}, ...(state ? { state } : {}) };
     });
   }
 

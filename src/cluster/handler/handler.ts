@@ -39,7 +39,7 @@ import { reconcilePolicy, HOST_RETRY } from "./reconcile.ts";
 import { releaseSlots } from "./rollout.ts";
 import { selects } from "./selection.ts";
 import { currentPhase } from "./enactment-conditions.ts";
-import { kubeAddressPools } from "../pools/index.ts";
+import { allocationsChanged, kubeAddressPools, waitsForAddress } from "../pools/index.ts";
 
 export const HANDLER_FIELD_MANAGER = "nodenet-handler";
 
@@ -128,7 +128,7 @@ export class Handler {
     this.nodes = this.kit.watch(nodeSource(kube, { fieldSelector: `metadata.name=${node}` }), { predicate: labelsChanged, keys: allPolicies });
     const waitingForSlot = (policy: string) => currentPhase(this.enactments.get(`${node}.${policy}`)?.status?.conditions) === "Pending";
     this.policies = this.kit.watch(resourceSource(policies), {
-      predicate: policyPredicate(waitingForSlot),
+      predicate: anyOf(policyPredicate(waitingForSlot), allocationsChanged((policy) => waitsForAddress(this.enactments.get(`${node}.${policy}`)))),
       // A deleted policy may have been the older side of a conflict: the younger one may now apply.
       keys: (e) => (e.type === "deleted" ? allPolicies().concat(e.object.metadata.name) : [e.object.metadata.name]),
     });

@@ -38,7 +38,7 @@ import { parseState } from "../../state/parse/index.ts";
 import { mergeRevertStates, revertEnactment, REVERT_FINALIZER, setRevertFinalizer } from "./revert.ts";
 import type { NetworkState } from "../../state/schema/state.ts";
 import { selects } from "./selection.ts";
-import { POOL_FAILURE_REASONS } from "../pools/index.ts";
+import { waitsForAddress } from "../pools/index.ts";
 
 /**
  * The handler's retry backoff (the controller kit's, per policy): 5 s, 15 s,
@@ -129,7 +129,10 @@ export async function reconcilePolicy(ctx: HandlerContext, request: Request): Pr
   if (cached?.metadata.deletionTimestamp) {
     if (!cached.metadata.finalizers?.includes(REVERT_FINALIZER)) return {};
     const kept = new Set(neighbours(ctx, name).flatMap((o) => (o.state ? [...declaredInterfaces(o.state).keys()] : [])));
-    return revertEnactment(ctx, cached, kept, request.retries);
+    const reverted = await revertEnactment(ctx, cached, kept, request.retries);
+    // Its pool addresses go back once the node no longer has them configured (or the revert gave up).
+    if (reverted.requeueAfterMs === undefined) await ctx.pools.release(name, ctx.nodeName);
+    return reverted;
   }
   if (!policy || policy.metadata.deletionTimestamp || !selects(policy.spec?.nodeSelector, node.metadata.labels)) {
     ctx.driftSuspects.delete(name);
@@ -138,7 +141,8 @@ export async function reconcilePolicy(ctx: HandlerContext, request: Request): Pr
       log.info(policy ? "the policy no longer selects this node; enactment removed" : "the policy was deleted; enactment removed");
     }
     if (policy) await releaseSlots(ctx.rollout, name, ctx.nodeName);
-    if (policy) await ctx.pools.release(name, ctx.nodeName);
+    // With revert on delete, the addresses are released after the revert (above), not while the node still has them.
+    if (policy && !cached?.metadata.finalizers?.includes(REVERT_FINALIZER)) await ctx.pools.release(name, ctx.nodeName);
     return {};
   }
 
@@ -153,7 +157,7 @@ export async function reconcilePolicy(ctx: HandlerContext, request: Request): Pr
   const retrying = retries > 0 && phase === "Progressing";
   // A conflict lost is looked at again (the older policy may be gone); any other failure waits for a new generation.
   // So is a node that got no address from a pool (one may have been released since).
-  const lostConflict = phase === "Failing" && enactment.status?.conditions?.some((c) => c.type === "Failing" && c.status === "True" && (c.reason === "Conflict" || POOL_FAILURE_REASONS.includes(c.reason ?? "")));
+  const lostConflict = phase === "Failing" && (enactment.status?.conditions?.some((c) => c.type === "Failing" && c.status === "True" && c.reason === "Conflict") || waitsForAddress(enactment));
   if (sameGeneration && (phase === "Aborted" || (phase === "Failing" && !lostConflict))) return {};
 
   const status = (p: EnactmentPhase, fields = {}) => ctx.enactments.setStatus(enactment, p, { policyGeneration: generation, ...fields }).then((e) => (enactment = e));

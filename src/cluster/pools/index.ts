@@ -6,7 +6,9 @@
  * leaves the policy. A policy without such templates costs nothing: no API
  * call, no status field.
  */
+import type { Enactment } from "../api/enactment.ts";
 import type { Policy } from "../api/policy.ts";
+import type { Predicate } from "../kube/predicates.ts";
 import type { Node } from "../kube/nodes.ts";
 import { formatIssue, isError, prefixIssues } from "../../state/issues.ts";
 import { parsePools } from "../../state/pools/pool.ts";
@@ -17,6 +19,16 @@ export type PoolFailureReason = "AddressPoolExhausted" | "InvalidAddressPool";
 
 /** Enactment reasons (nodenet's) for a node that could get no address: looked at again when the policy's status changes. */
 export const POOL_FAILURE_REASONS: readonly string[] = ["AddressPoolExhausted", "InvalidAddressPool"] satisfies PoolFailureReason[];
+
+/** The enactment is Failing because the node could get no address (it looks again when an address is released). */
+export const waitsForAddress = (enactment: Enactment | undefined) =>
+  enactment?.status?.conditions?.some((c) => c.type === "Failing" && c.status === "True" && POOL_FAILURE_REASONS.includes(c.reason ?? "")) ?? false;
+
+/** A policy update worth a reconcile while this node waits for an address: the allocations changed. */
+export function allocationsChanged(waiting: (policy: string) => boolean): Predicate<Policy> {
+  return (e) =>
+    e.type === "updated" && waiting(e.object.metadata.name) && JSON.stringify(e.object.status?.addressAllocations ?? []) !== JSON.stringify(e.old.status?.addressAllocations ?? []);
+}
 
 export type Placement =
   /** `values` absent: the policy has no pool or node templates (an upstream policy). */

@@ -48,7 +48,7 @@ export interface ControllerOptions {
   webhook?: WebhookOptions;
 }
 
-/** Backoff of a failed status write or cleanup: a 409 Conflict is retried at once, really, after 250 ms. */
+/** Backoff of a failed status write or cleanup (a 409 Conflict: someone wrote first; read the cache again soon). */
 const CONTROLLER_RETRY = { baseMs: 250, factor: 2, maxMs: 30_000 };
 
 const POLICY = "policy/";

@@ -16,8 +16,6 @@ import { enactmentConditions, type EnactmentPhase } from "./enactment-conditions
 export class EnactmentStore {
   readonly client: ResourceClient<typeof EnactmentSchema>;
   private readonly fieldManager: string;
-  /** Number of status writes, for the metrics and the idle-cost tests. */
-  writes = 0;
 
   constructor(client: ResourceClient<typeof EnactmentSchema>, fieldManager: string) {
     this.client = client;
@@ -55,7 +53,6 @@ export class EnactmentStore {
     const conditions = enactmentConditions(previous.conditions, phase);
     const changedFields = Object.entries(fields).some(([k, v]) => !deepEqual((previous as Record<string, unknown>)[k], v));
     if (!changedFields && sameConditions(previous.conditions, conditions)) return enactment;
-    this.writes++;
     return patchStatus(this.client, enactment.metadata.name, { ...fields, conditions }, { fieldManager: this.fieldManager });
   }
 }

@@ -15,7 +15,6 @@ export class HandlerMetrics {
   readonly probeDuration: Histogram<"probe" | "result">;
   readonly driftCorrections: Counter<"result">;
   readonly nnsWrites: Counter;
-  readonly enactmentWrites: Counter;
 
   constructor(node: string) {
     this.registry.setDefaultLabels({ node });
@@ -30,7 +29,6 @@ export class HandlerMetrics {
     });
     this.driftCorrections = new Counter({ name: "nodenet_drift_corrections_total", help: "Drift detected on the host and corrected (or refused as flapping).", labelNames: ["result"], registers: [this.registry] });
     this.nnsWrites = new Counter({ name: "nodenet_nns_writes_total", help: "NodeNetworkState writes (only when the reported state changed).", registers: [this.registry] });
-    this.enactmentWrites = new Counter({ name: "nodenet_enactment_status_writes_total", help: "Enactment status writes.", registers: [this.registry] });
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Rollout slots: at most maxUnavailable nodes of a policy generation may be
  * applying or failed at once. The slots live in the policy's status
- * (`status.slots`, plus upstream's `unavailableNodeCount` kept in step), and
+ * (`status.rolloutSlots`, plus upstream's `unavailableNodeCount` kept in step), and
  * are taken and released with optimistic concurrency: read the policy, decide
  * here, write the status with the resourceVersion that was read; a conflict
  * means someone else changed it — read again and decide again.

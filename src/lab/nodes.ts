@@ -211,6 +211,50 @@ async function createNode(kube: Kube, name: string): Promise<void> {
   }
 }
 
+/** Records a started process at once (a crash right after still leaves it stoppable), then corrects it to node's own PID. */
+export function processRecorder(nodes: LabNodes, save: (nodes: LabNodes) => void): (p: ProcessRecord) => Promise<void> {
+  return async (p) => {
+    const index = (nodes.processes ??= []).push(p) - 1;
+    save(nodes);
+    nodes.processes[index] = await recordNodeProcess(p);
+    save(nodes);
+  };
+}
+
+/** One node of an agent-mode lab: its Node object, its handler's identity, its agent and handler inside its namespace. */
+export async function startAgentNode(
+  context: { lab: string; dir: string; kube: Kube; controlPlane: ControlPlane; nodes: LabNodes; record: (p: ProcessRecord) => Promise<void> },
+  node: string,
+): Promise<void> {
+  const { lab, dir, kube, nodes, record } = context;
+  const logs = join(dir, "logs");
+  await createNode(kube, node);
+  const handlerKubeconfig = await handlerIdentity(kube, context.controlPlane, dir, node);
+  nodes.kubeconfigs!.handlers[node] = handlerKubeconfig;
+  const netns = nodeNetns(lab, Number(node.split("-").at(-1)));
+  await record(startNodenet(`agent-${node}`, netns, ["lab", "node-agent", "--node", node, "--kubeconfig", nodes.kubeconfigs!.agent], join(logs, `agent-${node}.log`)));
+  await record(
+    startNodenet(
+      `handler-${node}`,
+      netns,
+      // The same state directory as the lab used to configure eth0: the handler then owns that DHCP client.
+      ["handler", "--node", node, "--kubeconfig", handlerKubeconfig, "--namespace", LAB_NAMESPACE, "--state-dir", defaultStateDir(netns), "--record", labNodeRecord(lab, node), "--metrics-port", "9490"],
+      join(logs, `handler-${node}.log`),
+    ),
+  );
+}
+
+/** Waits until `count` lab nodes are Ready and have reported their NodeNetworkState. */
+export async function waitForLabNodes(kube: Kube, count: number): Promise<void> {
+  const states = nodeStateClient(kube);
+  await waitFor("the nodes to be Ready and report their state", 60_000 + count * 15_000, async () => {
+    const list = await kube.core.listNode({ labelSelector: "nodenet.io/lab=true" });
+    const ready = list.items.filter((n) => isNodeReady(NodeSchema.parse(JSON.parse(JSON.stringify(n))))).length;
+    const reported = (await states.list()).items.filter((s) => s.status?.currentState).length;
+    return ready >= count && reported >= count;
+  });
+}
+
 export async function startNodes(context: NodesContext, count: number): Promise<LabNodes> {
   checkNodesSupported(count);
   const nodes: LabNodes = { count };
@@ -231,30 +275,9 @@ export async function startNodes(context: NodesContext, count: number): Promise<
   context.save(nodes);
 
   nodes.processes = [];
-  // Recorded at once (a crash right after still leaves it stoppable), then corrected to node's own PID.
-  const record = async (p: ProcessRecord) => {
-    const index = nodes.processes!.push(p) - 1;
-    context.save(nodes);
-    nodes.processes![index] = await recordNodeProcess(p);
-    context.save(nodes);
-  };
+  const record = processRecorder(nodes, context.save);
   const names = Array.from({ length: count }, (_, i) => nodeName(i + 1));
-  for (const node of names) {
-    await createNode(kube, node);
-    const handlerKubeconfig = await handlerIdentity(kube, cp, dir, node);
-    nodes.kubeconfigs.handlers[node] = handlerKubeconfig;
-    const netns = nodeNetns(name, Number(node.split("-").at(-1)));
-    await record(startNodenet(`agent-${node}`, netns, ["lab", "node-agent", "--node", node, "--kubeconfig", nodes.kubeconfigs.agent], join(logs, `agent-${node}.log`)));
-    await record(
-      startNodenet(
-        `handler-${node}`,
-        netns,
-        // The same state directory as the lab used to configure eth0: the handler then owns that DHCP client.
-        ["handler", "--node", node, "--kubeconfig", handlerKubeconfig, "--namespace", LAB_NAMESPACE, "--state-dir", defaultStateDir(netns), "--record", labNodeRecord(name, node), "--metrics-port", "9490"],
-        join(logs, `handler-${node}.log`),
-      ),
-    );
-  }
+  for (const node of names) await startAgentNode({ lab: name, dir, kube, controlPlane: cp, nodes, record }, node);
   // The API server (on the host's 127.0.0.1) calls the controller's admission webhook there.
   const webhookPort = await freePort();
   await record(
@@ -268,13 +291,7 @@ export async function startNodes(context: NodesContext, count: number): Promise<
   );
 
   progress(`waiting for ${count} nodes to be Ready (their agents heartbeat through the simulated network) and report their NodeNetworkState`);
-  const states = nodeStateClient(kube);
-  await waitFor("the nodes to be Ready and report their state", 60_000 + count * 15_000, async () => {
-    const list = await kube.core.listNode({ labelSelector: "nodenet.io/lab=true" });
-    const ready = list.items.filter((n) => isNodeReady(NodeSchema.parse(JSON.parse(JSON.stringify(n))))).length;
-    const reported = (await states.list()).items.filter((s) => s.status?.currentState).length;
-    return ready >= count && reported >= count;
-  });
+  await waitForLabNodes(kube, count);
 
   progress(`waiting for the policy admission webhook to be registered and answering (https://127.0.0.1:${webhookPort})`);
   let last = "";

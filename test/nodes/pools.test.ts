@@ -1,8 +1,8 @@
 /**
  * One policy, a different static address on every node (issue 18), in a
- * lab of seven nodes whose handlers run in their own namespaces against the
- * real API server. The policy selects nodes labelled `nodenet.io/storage`:
- * five at first, the sixth and seventh join later by being labelled.
+ * 5-node lab whose handlers run in their own namespaces against the real API
+ * server. The policy selects every worker; a sixth and seventh node are
+ * added to the running lab later (`nodenet lab add-node --count 2`).
  *
  * The pool is 198.51.100.0/29 on the lab's data segment, whose router is
  * 198.51.100.1: a /29 has 8 addresses, 6 hosts (.1–.6) without the network
@@ -24,7 +24,7 @@ import { describe, test } from "node:test";
 import type { Policy } from "../../src/cluster/api/policy.ts";
 import { eventually, nodeLab, run, type NodeLab } from "./lab.ts";
 
-const lab = nodeLab("npool", 7);
+const lab = nodeLab("npool", 5);
 const NODENET = new URL("../../bin/nodenet", import.meta.url).pathname;
 const POLICY = "storage-pool";
 const FIRST = ["node-1", "node-2", "node-3", "node-4", "node-5"];
@@ -34,7 +34,7 @@ const policy = (mtu: number) => `apiVersion: nmstate.io/v1
 kind: NodeNetworkConfigurationPolicy
 metadata: {name: ${POLICY}}
 spec:
-  nodeSelector: {nodenet.io/storage: "true"}
+  nodeSelector: {node-role.kubernetes.io/worker: ""}
   maxUnavailable: 3
   revertOnDelete: true
   addressPools:
@@ -83,12 +83,12 @@ async function label(l: NodeLab, node: string, ...labels: string[]): Promise<voi
   assert.equal(r.code, 0, r.stderr);
 }
 
-describe("address pools in a 7-node lab: one policy, a different address on every node", () => {
+describe("address pools in a 5-node lab (and two nodes added): one policy, a different address on every node", () => {
   let assigned: Record<string, string> = {};
 
   test("kubectl apply refuses a gateway outside the pool, a pool too small for the selected nodes, a pool that does not fit the interface — naming the field", { timeout: 120_000 }, async () => {
     const l = lab();
-    for (const [i, node] of FIRST.entries()) await label(l, node, "nodenet.io/storage=true", `rack=r${(i % 2) + 1}`);
+    for (const [i, node] of FIRST.entries()) await label(l, node, `rack=r${(i % 2) + 1}`);
     const cases: [string, (yaml: string) => string, RegExp][] = [
       ["gateway outside", (y) => y.replace("gateway: 198.51.100.1}", "gateway: 198.51.100.9}"), /spec\.addressPools\.storage\.gateway: gateway 198\.51\.100\.9 is outside the pool 198\.51\.100\.0\/29/],
       ["too small", (y) => y.replace("cidr: 198.51.100.0/29", "cidr: 198.51.100.0/30"), /spec\.addressPools\.storage\.cidr: address pool storage is too small for the 5 nodes the policy selects: it has 1 address/],
@@ -171,9 +171,12 @@ describe("address pools in a 7-node lab: one policy, a different address on ever
     assert.deepEqual((await l.policies.get(POLICY))!.status!.addressAllocations, before, "the allocation list is untouched");
   });
 
-  test("a sixth and seventh node joining: exhaustion on those two only; the five keep their addresses and stay Available", { timeout: 300_000 }, async () => {
+  test("a sixth and seventh node added to the lab: exhaustion on those two only; the five keep their addresses and stay Available", { timeout: 300_000 }, async () => {
     const l = lab();
-    for (const node of ["node-6", "node-7"]) await label(l, node, "nodenet.io/storage=true", "rack=r3");
+    const added = await run(NODENET, ["lab", "add-node", "--count", "2", "--name", l.name]);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stderr, /added node-6, node-7/);
+    for (const node of ["node-6", "node-7"]) await label(l, node, "rack=r3");
     for (const node of ["node-6", "node-7"]) {
       const failing = await eventually(`${node} Failing`, 120_000, async () => {
         const c = await phaseOf(l, node);
@@ -198,7 +201,7 @@ describe("address pools in a 7-node lab: one policy, a different address on ever
   test("a node leaving gives its address back — removed from it first — and a waiting node takes it", { timeout: 300_000 }, async () => {
     const l = lab();
     const freed = assigned["node-1"]!;
-    await label(l, "node-1", "nodenet.io/storage-");
+    await label(l, "node-1", "node-role.kubernetes.io/worker-");
     await eventually("node-1's allocation released", 120_000, async () => ((await allocations(l))["node-1"] === undefined ? true : undefined));
     assert.deepEqual((await bridgeAddresses(l, ["node-1"]))["node-1"], [], "node-1's br-st was reverted before its address was released");
     const taker = await eventually("node-6 or node-7 Available with the freed address", 120_000, async () => {

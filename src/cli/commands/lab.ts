@@ -178,6 +178,18 @@ Example: nodenet lab reboot node-2 && kubectl wait --for=condition=Ready node/no
     });
 
   lab
+    .command("add-node")
+    .description("add nodes to a running lab: the next node-N, made, cabled and started as at 'lab up'")
+    .option("--count <n>", "how many nodes to add", "1")
+    .option(...nameOption)
+    .addHelpText("after", "\nExample: nodenet lab add-node --count 2   # node-6 and node-7 of a 5-node lab")
+    .action(async (flags: NameFlag & { count: string }) => {
+      const { addLabNodes } = await import("../../lab/add-nodes.ts");
+      const added = await addLabNodes(flags.name ?? defaultName(), Number(flags.count), err);
+      err(`added ${added.join(", ")}`);
+    });
+
+  lab
     .command("node-agent", { hidden: true })
     .requiredOption("--node <name>")
     .requiredOption("--kubeconfig <path>")

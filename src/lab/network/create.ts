@@ -108,7 +108,7 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
  * probe: it cannot work before eth0 has an address, and a probe that fails
  * before the change is skipped after it (and costs the baseline's retries).
  */
-async function configureNode(plan: LabNetworkPlan, node: LabNodePlan): Promise<string> {
+export async function configureNode(plan: LabNetworkPlan, node: LabNodePlan): Promise<string> {
   // The node's "OS" network (eth0 by DHCP) is recorded like any declaration, on the node's own disk.
   const backend = new KernelBackend({ netns: node.netns, recordFile: labNodeRecord(plan.name, node.name) });
   await applyState(backend, nodeDesiredState(), { probes: defaultProbeSettings(), timeoutSeconds: 60 });

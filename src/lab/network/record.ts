@@ -75,6 +75,16 @@ export class RecordWriter {
     return new RecordWriter(file, record);
   }
 
+  /** Takes up an existing lab's record to change it (growing a lab: src/lab/network/grow.ts). */
+  static resume(file: string, record: LabNetworkRecord): RecordWriter {
+    return new RecordWriter(file, record);
+  }
+
+  setPlan(plan: LabNetworkPlan): void {
+    this.record.plan = plan;
+    this.flush();
+  }
+
   addNamespaces(names: readonly string[]): void {
     for (const n of names) if (!this.record.namespaces.includes(n)) this.record.namespaces.push(n);
     this.flush();

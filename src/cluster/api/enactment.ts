@@ -33,6 +33,12 @@ export const EnactmentStatusSchema = z
       .array(z.object({ pool: z.string(), address: z.string() }))
       .optional()
       .describe("nodenet extension: the addresses this node holds in the policy's address pools (the policy's status.addressAllocations is the record)."),
+    failureDetails: z
+      .array(z.string())
+      .optional()
+      .describe(
+        "nodenet extension: every problem behind the Failing condition (verification mismatches, failed probes, validation issues), of which its message shows the first few; at most 1000 entries of at most 512 bytes, 64 KiB in all, the last saying how many more there were. Absent unless Failing.",
+      ),
     revertState: freeformObject()
       .optional()
       .describe("nodenet extension: the desired state that undoes this enactment's last successful apply on its node (used by spec.revertOnDelete)."),

@@ -52,7 +52,9 @@ export class EnactmentStore {
     const previous = enactment.status ?? {};
     const conditions = enactmentConditions(previous.conditions, phase);
     const changedFields = Object.entries(fields).some(([k, v]) => !deepEqual((previous as Record<string, unknown>)[k], v));
-    if (!changedFields && sameConditions(previous.conditions, conditions)) return enactment;
-    return patchStatus(this.client, enactment.metadata.name, { ...fields, conditions }, { fieldManager: this.fieldManager });
+    // Details belong to the failure they explain: any other write drops them (null deletes in a merge patch).
+    const staleDetails = previous.failureDetails !== undefined && fields.failureDetails === undefined;
+    if (!changedFields && !staleDetails && sameConditions(previous.conditions, conditions)) return enactment;
+    return patchStatus(this.client, enactment.metadata.name, { ...fields, ...(staleDetails ? { failureDetails: null } : {}), conditions }, { fieldManager: this.fieldManager });
   }
 }

@@ -36,6 +36,7 @@ import { HandlerMetrics, serveHealth } from "./metrics.ts";
 import { NodeStateReporter } from "./node-state.ts";
 import { apiEndpoint } from "./probes.ts";
 import { reconcilePolicy, HOST_RETRY } from "./reconcile.ts";
+import type { BackoffPolicy } from "../kube/workqueue.ts";
 import { releaseSlots } from "./rollout.ts";
 import { selects } from "./selection.ts";
 import { currentPhase } from "./enactment-conditions.ts";
@@ -68,6 +69,8 @@ export interface HandlerOptions {
   exclude?: string[];
   version?: string;
   log?: Logger;
+  /** The wait between attempts of a failed apply that may pass later (default HOST_RETRY: 5 s, 15 s, 45 s). */
+  retry?: BackoffPolicy;
 }
 
 /**
@@ -108,6 +111,7 @@ export class Handler {
       resyncMs: 5 * 60_000,
       version: "0.1.0",
       log: silentLogger,
+      retry: HOST_RETRY,
       ...options,
     };
     const { kube, node } = this.options;
@@ -123,7 +127,7 @@ export class Handler {
       version: this.options.version,
       ...(this.options.exclude ? { exclude: this.options.exclude } : {}),
     });
-    this.kit = new ControllerKit({ config: kube.config, log, retry: HOST_RETRY });
+    this.kit = new ControllerKit({ config: kube.config, log, retry: this.options.retry });
     const allPolicies = () => this.policies.list().map((p) => p.metadata.name);
     this.nodes = this.kit.watch(nodeSource(kube, { fieldSelector: `metadata.name=${node}` }), { predicate: labelsChanged, keys: allPolicies });
     const waitingForSlot = (policy: string) => currentPhase(this.enactments.get(`${node}.${policy}`)?.status?.conditions) === "Pending";

@@ -21,6 +21,7 @@ import { NodenetError } from "../../errors.ts";
 import { staticView } from "../../host/backend.ts";
 import { describeTarget } from "../../probe/types.ts";
 import { formatIssue, hasErrors } from "../../state/issues.ts";
+import { boundedDetails, boundedList } from "../../state/bounded.ts";
 import { commit, prepare } from "../../txn/transaction.ts";
 import type { Enactment } from "../api/enactment.ts";
 import { currentPhase, type EnactmentPhase } from "./enactment-conditions.ts";
@@ -207,8 +208,9 @@ export async function reconcilePolicy(ctx: HandlerContext, request: Request): Pr
   // Prepared once, from the snapshot already read: the no-op check and the apply use the same plan.
   let prepared = await prepare(ctx.backend, rendered.desired, { before: snapshot });
   if (hasErrors(prepared.issues)) {
-    const message = `the desired state is invalid for this node: ${prepared.issues.filter((i) => i.severity === "error").map(formatIssue).join("; ")}`;
-    await status({ phase: "Failing", message }, fields);
+    const errors = prepared.issues.filter((i) => i.severity === "error").map(formatIssue);
+    const message = `the desired state is invalid for this node: ${boundedList(errors)}`;
+    await status({ phase: "Failing", message }, { ...fields, failureDetails: boundedDetails(errors) });
     await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "FailedToConfigure", action: "Validate", note: message.slice(0, 1000) });
     ctx.metrics.applies.inc({ result: "invalid" });
     return {};
@@ -315,7 +317,7 @@ export async function reconcilePolicy(ctx: HandlerContext, request: Request): Pr
     }
     log.warn(errorFields(failure), "apply failed");
     const message = failure.kind === "probe-failed" ? failure.message.replace(/; rolled back, the host is as before$/, "; rolled back") : failure.message;
-    await status({ phase: "Failing", message }, fields);
+    await status({ phase: "Failing", message }, { ...fields, ...(failure.details.length ? { failureDetails: boundedDetails(failure.details) } : {}) });
     await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "FailedToConfigure", action: failure.restored ? "Rollback" : "Apply", note: message.slice(0, 1000) });
     if (correcting) ctx.metrics.driftCorrections.inc({ result: "failed" });
     return {};

@@ -127,7 +127,7 @@ export class Handler {
       version: this.options.version,
       ...(this.options.exclude ? { exclude: this.options.exclude } : {}),
     });
-    this.kit = new ControllerKit({ config: kube.config, log, retry: this.options.retry });
+    this.kit = new ControllerKit({ config: kube.config, log, retry: this.options.retry, keyFields: (policy) => ({ policy, generation: this.policies.get(policy)?.metadata.generation, enactment: `${node}.${policy}` }) });
     const allPolicies = () => this.policies.list().map((p) => p.metadata.name);
     this.nodes = this.kit.watch(nodeSource(kube, { fieldSelector: `metadata.name=${node}` }), { predicate: labelsChanged, keys: allPolicies });
     const waitingForSlot = (policy: string) => currentPhase(this.enactments.get(`${node}.${policy}`)?.status?.conditions) === "Pending";

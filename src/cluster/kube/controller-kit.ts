@@ -57,6 +57,8 @@ export interface ControllerKitOptions {
   log: Logger;
   /** Backoff of a failing key; default 5 s × 3^n, at most 5 min. */
   retry?: BackoffPolicy;
+  /** The log fields a key stands for (the handler: { policy, enactment }); default { key }. */
+  keyFields?: (key: string) => Record<string, unknown>;
 }
 
 export const DEFAULT_RETRY: BackoffPolicy = { baseMs: 5_000, factor: 3, maxMs: 300_000 };
@@ -135,12 +137,13 @@ export class ControllerKit {
         this.queue.forget(key);
         if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
       } catch (error) {
+        const fields = this.options.keyFields?.(key) ?? { key };
         if (isRetryable(error)) {
           const delay = this.queue.addRateLimited(key);
-          this.options.log.warn({ key, ...errorFields(error), retryInMs: delay }, "reconcile failed; retrying");
+          this.options.log.warn({ ...fields, ...errorFields(error), retries: this.queue.retries(key), retryInMs: delay }, "reconcile failed; retrying");
         } else {
           this.queue.forget(key);
-          this.options.log.error({ key, ...errorFields(error) }, "reconcile failed; not retried (the error does not go away by itself)");
+          this.options.log.error({ ...fields, ...errorFields(error) }, "reconcile failed; not retried (the error does not go away by itself)");
         }
       } finally {
         this.queue.done();

@@ -248,10 +248,20 @@ export function checkPorts(ctx: RuleContext): void {
 
   checkControllerCycles(ctx, claims);
 
+  const declaredAt = new Map((ctx.desired.interfaces ?? []).map((d, i) => [d.name, i]));
   (ctx.desired.interfaces ?? []).forEach((iface, index) => {
     if (iface.state === "absent" || iface.state === "ignore" || !iface.controller) return;
     const controller = ctx.target(iface.controller);
-    if (!controller) {
+    // A controller declared with its port list owns it (nmstate: "has controller … but not listed in port list"),
+    // an empty list included: the two fields contradict each other, and neither can be picked silently.
+    const declaredController = ctx.desired.interfaces?.[declaredAt.get(iface.controller) ?? -1];
+    const list = declaredController && controller && iface.state !== "down" ? declaredPorts({ ...declaredController, ...(controller.type ? { type: controller.type } : {}) } as Interface) : undefined;
+    if (list && !list.includes(iface.name)) {
+      const section = controller!.type === "linux-bridge" ? "bridge.port" : controller!.type === "bond" ? "link-aggregation.port" : "vrf.port";
+      ctx.report(
+        invalid(["interfaces", index, "controller"], `${iface.name} names ${iface.controller} as its controller, but interfaces[${declaredAt.get(iface.controller)}].${section} of ${iface.controller} does not list it${list.length ? "" : " (it is empty)"}`, `add ${iface.name} to that port list, or leave its controller field out`),
+      );
+    } else if (!controller) {
       ctx.report(invalid(["interfaces", index, "controller"], `controller ${iface.controller} will not exist`));
     } else if (!isController(controller.type)) {
       ctx.report(invalid(["interfaces", index, "controller"], `${iface.controller} is ${controller.type ? `a ${controller.type}` : "an interface of unknown type"}; only a linux-bridge, bond or vrf can have ports`));

@@ -47,6 +47,11 @@ export function checkRoutes(ctx: RuleContext): void {
       if ((destination.address.value & ~mask & ((1n << BigInt(hostBits)) - 1n)) !== 0n) {
         ctx.report(warning([...path, "destination"], `${route.destination} has host bits set; the kernel stores it as its network`));
       }
+      // 0.0.0.0/8 is "this network" (RFC 1122), never reached through a gateway; nmstate refuses it (and any
+      // subnet of it, a bare 0.0.0.0 included) as a unicast destination: only the default route starts there.
+      if (!route["route-type"] && destination.address.family === 4 && destination.prefix >= 8 && destination.address.value >> 24n === 0n) {
+        ctx.report(invalid([...path, "destination"], `${route.destination} is inside 0.0.0.0/8, which cannot be a unicast route's destination`, "for a default route use 0.0.0.0/0"));
+      }
     }
     if (route["route-type"]) {
       if (route["next-hop-interface"] || route["next-hop-address"]) {

@@ -180,3 +180,26 @@ routes: {config: [{destination: 198.51.100.0/24, next-hop-interface: nope0}]}
   assert.ok(paths.includes("interfaces[1].vlan.id"));
   assert.ok(paths.includes("routes.config[0].next-hop-interface"));
 });
+
+test("a port whose controller's declared port list leaves it out (an empty list too) is refused at its controller field, as nmstate does", () => {
+  expectIssue(
+    "interfaces:\n- {name: br0, type: linux-bridge, bridge: {ports: []}}\n- {name: bond99, type: bond, state: up, controller: br0, link-aggregation: {mode: balance-rr, port: [eth2, eth1]}}\n",
+    "interfaces[1].controller",
+    /bond99 names br0 as its controller, but interfaces\[0\]\.bridge\.port of br0 does not list it \(it is empty\)/,
+  );
+  expectIssue("interfaces:\n- {name: br0, type: linux-bridge, bridge: {port: [{name: eth2}]}}\n- {name: eth1, controller: br0}\n", "interfaces[1].controller", /does not list it$/);
+  const agreeing = check("interfaces:\n- {name: br0, type: linux-bridge, bridge: {port: [{name: eth1}]}}\n- {name: eth1, controller: br0}\n");
+  assert.deepEqual(agreeing.filter((i) => i.severity === "error").map(formatIssue), []);
+  const undeclaredList = check("interfaces:\n- {name: br0, type: linux-bridge}\n- {name: eth1, controller: br0}\n");
+  assert.deepEqual(undeclaredList.filter((i) => i.severity === "error").map(formatIssue), [], "a controller that does not redeclare its list takes the port");
+});
+
+test("a unicast route into 0.0.0.0/8 (a bare 0.0.0.0 included) is refused; the default route and typed routes are not", () => {
+  expectIssue("routes: {config: [{destination: 0.0.0.0/8, next-hop-address: 192.0.2.1, next-hop-interface: eth0}]}\n", "routes.config[0].destination", /inside 0\.0\.0\.0\/8/);
+  expectIssue("routes: {config: [{destination: 0.1.2.0/24, next-hop-address: 192.0.2.1, next-hop-interface: eth0}]}\n", "routes.config[0].destination", /inside 0\.0\.0\.0\/8/);
+  expectIssue("routes: {config: [{destination: 0.0.0.0, next-hop-address: 192.0.2.1, next-hop-interface: eth0}]}\n", "routes.config[0].destination", /inside 0\.0\.0\.0\/8/);
+  for (const ok of ["{destination: 0.0.0.0/0, next-hop-address: 192.0.2.1, next-hop-interface: eth0}", "{destination: 0.0.0.0/8, route-type: blackhole}", "{destination: 10.0.0.0/8, next-hop-address: 192.0.2.1, next-hop-interface: eth0}"]) {
+    const issues = check(`routes: {config: [${ok}]}\n`).filter((i) => formatPath(i.path) === "routes.config[0].destination" && i.severity === "error");
+    assert.deepEqual(issues.map(formatIssue), [], ok);
+  }
+});

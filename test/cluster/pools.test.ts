@@ -18,7 +18,8 @@ import { connect } from "../../src/cluster/kube/config.ts";
 import { policyClient } from "../../src/cluster/kube/resources.ts";
 import { replaceStatus } from "../../src/cluster/kube/status.ts";
 import { allocateAddresses, type Allocated } from "../../src/cluster/pools/store.ts";
-import { handlerTokenKubeconfig, kubectl, suiteKube, unique } from "./helpers.ts";
+import { Controller } from "../../src/cluster/controller/controller.ts";
+import { eventually, handlerTokenKubeconfig, kubectl, suiteKube, unique } from "./helpers.ts";
 
 const DEPLOY = new URL("../../deploy/", import.meta.url).pathname;
 const ROUNDS = 8;
@@ -116,6 +117,27 @@ describe("address pools on the API server", () => {
     const r = await kubectl(["create", "--dry-run=server", "-f", "-"], { input: JSON.stringify(bad) });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /spec\.addressPools: Invalid value.*address pool names are 1–63 letters, digits, '-' or '_'/);
+  });
+
+  test("the controller releases the addresses of a deleted Node (no handler is left to); the others' stay", { timeout: 120_000 }, async (t) => {
+    const name = `${prefix}-gone`;
+    policies.push(name);
+    assert.equal((await kubectl(["create", "-f", "-"], { input: JSON.stringify(policy(name)) })).code, 0);
+    const [kept, gone] = [nodes[0]!, nodes[6]!];
+    for (const node of [kept, gone]) assert.ok((await allocateAddresses({ policies: handlers.get(node)!, fieldManager: "nodenet-handler" }, name, node)).ok);
+    await admin.core.deleteNode({ name: gone });
+    // Its own namespace: the controller's leader Lease must not wait for another test's.
+    const namespace = unique("pools-ctl");
+    assert.equal((await kubectl(["create", "namespace", namespace])).code, 0);
+    t.after(() => kubectl(["delete", "namespace", namespace, "--wait=false"]).then(() => undefined));
+    const controller = new Controller({ kube: admin, namespace, identity: namespace, leaseDurationMs: 3_000 });
+    controller.start();
+    t.after(() => controller.stop());
+    const left = await eventually(`${gone}'s address released`, 60_000, async () => {
+      const list = (await policyClient(admin).get(name))?.status?.addressAllocations ?? [];
+      return list.some((a) => a.node === gone) ? undefined : list;
+    });
+    assert.deepEqual(left.map((a) => a.node), [kept]);
   });
 
   test("kubectl get nnce shows the allocated address", async () => {

@@ -135,6 +135,17 @@ describe("address pools in a 5-node lab (and two nodes added): one policy, a dif
     t.diagnostic(JSON.stringify(assigned));
   });
 
+  test("a node label changed: the node renders the policy again; its address stays", { timeout: 120_000 }, async () => {
+    const l = lab();
+    await label(l, "node-4", "rack=r9");
+    await eventually("node-4's br-st description to follow its rack label", 60_000, async () =>
+      (await l.exec("node-4", ["cat", "/sys/class/net/br-st/ifalias"])).stdout.trim() === "storage of node-4 in rack r9" ? true : undefined,
+    );
+    await allAvailable(l, FIRST);
+    assert.deepEqual((await bridgeAddresses(l, ["node-4"]))["node-4"], [`${assigned["node-4"]}/29`]);
+    assert.deepEqual(await allocations(l), assigned);
+  });
+
   test("the addresses stay the same across a handler restart and a policy edit (every node re-renders)", { timeout: 300_000 }, async () => {
     const l = lab();
     const pid = l.pid("handler-node-2");

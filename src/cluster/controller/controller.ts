@@ -32,6 +32,7 @@ import { errorFields, lineLogger, silentLogger, type Logger } from "../../log/lo
 import { selects } from "../handler/selection.ts";
 import { effectiveMaxUnavailable } from "../api/max-unavailable.ts";
 import { AdmissionWebhook, type WebhookOptions } from "../admission/webhook.ts";
+import { withoutGoneNodes } from "../pools/allocate.ts";
 import { countPolicy, policyConditions, policyVerdict, type NodeFacts } from "./policy-status.ts";
 
 export const CONTROLLER_FIELD_MANAGER = "nodenet-controller";
@@ -159,6 +160,7 @@ export class Controller {
     const conditions = policyConditions(policy.status?.conditions, verdict);
     // Counted as the handlers count (every selected node), so the status shows the limit they apply.
     const maxUnavailableNodes = effectiveMaxUnavailable(policy.spec?.maxUnavailable, facts.filter((n) => selects(policy.spec?.nodeSelector, n.labels)).length).nodes;
+    await this.releaseGoneNodesAddresses(caches, policy);
     if (sameConditions(policy.status?.conditions, conditions) && policy.status?.maxUnavailableNodes === maxUnavailableNodes) return {};
     try {
       await patchStatus(policyClient(this.options.kube), name, { conditions, maxUnavailableNodes }, { fieldManager: CONTROLLER_FIELD_MANAGER });
@@ -168,6 +170,20 @@ export class Controller {
       if (!isNotFound(error)) throw error;
     }
     return {};
+  }
+
+  /**
+   * A Node deleted from the cluster has no handler left to give its pool
+   * addresses back: they are released here, conditional on the
+   * resourceVersion read (a 409 is retried by the kit), so no handler's
+   * allocation in between is lost.
+   */
+  private async releaseGoneNodesAddresses(caches: Caches, policy: Policy): Promise<void> {
+    const pruned = withoutGoneNodes(policy.status?.addressAllocations ?? [], (node) => Boolean(caches.nodes.get(node)));
+    if (!pruned) return;
+    const { resourceVersion } = policy.metadata;
+    await patchStatus(policyClient(this.options.kube), policy.metadata.name, { addressAllocations: pruned.kept }, { fieldManager: CONTROLLER_FIELD_MANAGER, ...(resourceVersion ? { resourceVersion } : {}) });
+    this.log.info({ policy: policy.metadata.name, nodes: pruned.gone }, "released the pool addresses of deleted nodes");
   }
 
   /** Deletes an enactment whose policy or node no longer exists. */

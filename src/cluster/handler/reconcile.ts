@@ -40,6 +40,7 @@ import { mergeRevertStates, revertEnactment, REVERT_FINALIZER, setRevertFinalize
 import type { NetworkState } from "../../state/schema/state.ts";
 import { selects } from "./selection.ts";
 import { waitsForAddress } from "../pools/index.ts";
+import { usesNodeTemplates } from "../../state/pools/templates.ts";
 
 /**
  * The handler's retry backoff (the controller kit's, per policy): 5 s, 15 s,
@@ -169,7 +170,8 @@ export async function reconcilePolicy(ctx: HandlerContext, request: Request): Pr
     if (!known) await ctx.events.record({ regarding: regarding(enactment), type: "Warning", reason: "ConflictingPolicies", action: "Validate", note: conflict.slice(0, 1000) });
     return {};
   };
-  if (sameGeneration && phase === "Available" && !drifted) {
+  // A policy with node templates means something else once the node's labels change: it is rendered again (a no-op if nothing did).
+  if (sameGeneration && phase === "Available" && !drifted && !usesNodeTemplates(policy.spec?.desiredState)) {
     // Holding here, but an older policy that sets a field differently may have arrived since: it wins.
     const held = enactment.status?.desiredState ? parseState(enactment.status.desiredState).state : undefined;
     const lost = held ? conflictWith(ctx, name, held) : undefined;

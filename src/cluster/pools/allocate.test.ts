@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { AddressAllocation } from "../api/policy.ts";
 import { parsePools } from "../../state/pools/pool.ts";
-import { decideAllocations, releaseAllocations } from "./allocate.ts";
+import { decideAllocations, releaseAllocations, withoutGoneNodes } from "./allocate.ts";
 
 const now = new Date("2026-12-02T12:00:00Z");
 const { pools } = parsePools({ storage: { cidr: "198.51.100.0/29", gateway: "198.51.100.1" }, backup: { cidr: "203.0.113.0/30" } });
@@ -53,5 +53,11 @@ describe("address allocation", () => {
     assert.deepEqual(only.allocations.map((a) => a.pool), ["backup"]);
     const both = allocate("node-2", list, ["backup", "storage"]);
     assert.deepEqual(both.mine, { backup: "203.0.113.2", storage: "198.51.100.3" });
+  });
+
+  test("entries of nodes that no longer exist are dropped (the controller's cleanup); nothing to do when all exist", () => {
+    const list = [entry("node-1", "198.51.100.2"), entry("node-2", "198.51.100.3"), entry("node-2", "203.0.113.1", "backup")];
+    assert.deepEqual(withoutGoneNodes(list, (n) => n !== "node-2"), { kept: [list[0]], gone: ["node-2"] });
+    assert.equal(withoutGoneNodes(list, () => true), undefined);
   });
 });

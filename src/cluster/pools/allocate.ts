@@ -62,3 +62,9 @@ export function decideAllocations(node: string, wanted: readonly string[], pools
 export function releaseAllocations(node: string, current: readonly AddressAllocation[]): AddressAllocation[] {
   return current.filter((a) => a.node !== node);
 }
+
+/** The list without entries of nodes that no longer exist (the controller's cleanup); undefined when none is gone. */
+export function withoutGoneNodes(current: readonly AddressAllocation[], exists: (node: string) => boolean): { kept: AddressAllocation[]; gone: string[] } | undefined {
+  const gone = [...new Set(current.filter((a) => !exists(a.node)).map((a) => a.node))];
+  return gone.length ? { kept: current.filter((a) => exists(a.node)), gone } : undefined;
+}

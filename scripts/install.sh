@@ -3,7 +3,7 @@
 # and does nothing (quickly) when it is all there:
 #   - Debian packages: iproute2, DHCP client and server, ping, User-Mode Linux, openssl
 #   - Node.js 24 and the npm dependencies (npm ci; Node 24 comes from the npm registry)
-#   - the local Kubernetes control plane and a kubelet, built from Go modules (first time: minutes)
+#   - the local Kubernetes control plane, a kubelet, kubectl and Helm, built from Go modules (first time: minutes)
 # Usage: scripts/install.sh [--no-control-plane]
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -28,7 +28,7 @@ fi
 node_modules/node/bin/node -e 'if (+process.versions.node.split(".")[0] < 24) { console.error("Node 24 expected, got " + process.version); process.exit(1) }'
 
 if [ "${1:-}" != "--no-control-plane" ]; then
-  step "Kubernetes control plane (kube-apiserver, controller-manager, scheduler, etcd) and kubelet"
-  scripts/control-plane/build.sh --kubelet >/dev/null
+  step "Kubernetes control plane (kube-apiserver, controller-manager, scheduler, etcd), kubelet, kubectl and Helm"
+  scripts/control-plane/build.sh --kubelet --kubectl --helm >/dev/null
 fi
 step "ready"

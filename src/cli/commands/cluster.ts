@@ -27,6 +27,7 @@ function logOptions(command: Command): Command {
     .option("--log-level <level>", `the least severe level logged (${LOG_LEVELS.join(", ")})`, choice("--log-level", LOG_LEVELS), "info" as LogLevel)
     .option("--log-format <format>", "json (one object a line), text (readable), or auto: text on a terminal, JSON otherwise (in a pod)", choice("--log-format", LOG_FORMATS), "auto" as LogFormat);
 }
+import { FAILURE_POLICIES, type FailurePolicy } from "../../cluster/admission/failure-policy.ts";
 
 export function registerCluster(program: Command): void {
   logOptions(program
@@ -93,6 +94,7 @@ seconds when someone changes the node by hand.`,
     .option("--webhook-service <name>", "the Service (in --namespace, port 443) the API server reaches the webhook through", "nodenet-webhook")
     .option("--webhook-url <url>", "reach the webhook at this base URL instead of a Service, e.g. https://127.0.0.1:9443 (the lab; /validate-nncp is added)")
     .option("--webhook-timeout <seconds>", "the webhook's timeoutSeconds: the API server refuses a policy whose check takes longer (1-30)", timeoutSeconds, 5)
+    .option("--webhook-failure-policy <policy>", "the webhook's failurePolicy: Fail (no policy goes in unchecked while no replica answers) or Ignore (such policies go in unchecked)", choice("--webhook-failure-policy", FAILURE_POLICIES), "Fail" as FailurePolicy)
     .option("--webhook-max-nodes <n>", "check a policy against at most this many distinct node states", positiveInteger("--webhook-max-nodes"), 300)
     .addHelpText(
       "after",
@@ -106,7 +108,7 @@ and is refused with the field path and the nodes it would break. Warnings
 (e.g. the management interface left without an address) are printed by
 kubectl and the policy is accepted.
 
-failurePolicy is Fail: while no replica answers (all stopped, crashing, or
+failurePolicy is Fail (--webhook-failure-policy): while no replica answers (all stopped, crashing, or
 slower than --webhook-timeout), policies cannot be created or changed;
 kubectl then says: failed calling webhook "validate.nncp.nodenet.io". Deleting
 policies, and status and metadata updates, never wait on the webhook.
@@ -127,6 +129,7 @@ See docs/adr/0005-admission-webhook-down.md.`,
         webhookService: string;
         webhookUrl?: string;
         webhookTimeout: number;
+        webhookFailurePolicy: FailurePolicy;
         webhookMaxNodes: number;
         logLevel: LogLevel;
         logFormat: LogFormat;
@@ -144,6 +147,7 @@ See docs/adr/0005-admission-webhook-down.md.`,
                   ? urlEndpoint(flags.webhookUrl)
                   : { kind: "service" as const, namespace: flags.namespace, name: flags.webhookService, port: 443 },
                 timeoutSeconds: flags.webhookTimeout,
+                failurePolicy: flags.webhookFailurePolicy,
                 maxNodes: flags.webhookMaxNodes,
               }
             : undefined;

@@ -32,6 +32,13 @@ test("in a cluster the API server goes through the Service, whose name the certi
   assert.equal(endpointHost({ kind: "url", url: "https://[::1]:9443/validate-nncp" }), "::1");
 });
 
+test("--webhook-failure-policy Ignore is registered as asked, and a live Fail is then out of date", () => {
+  const endpoint = { kind: "url" as const, url: "https://127.0.0.1:9443/validate-nncp" };
+  const ignore = webhookConfiguration(endpoint, CA, 5, "Ignore");
+  assert.equal((ignore.webhooks as Record<string, unknown>[])[0]!.failurePolicy, "Ignore");
+  assert.equal(configurationCurrent(webhookConfiguration(endpoint, CA), ignore), false, "the leader re-applies when the policy changed");
+});
+
 test("the live configuration is current when the fields we set match, whatever the API server added or reordered", () => {
   const desired = webhookConfiguration({ kind: "url", url: "https://127.0.0.1:9443/validate-nncp" }, CA);
   const hook = (desired.webhooks as Record<string, unknown>[])[0]!;

@@ -11,6 +11,7 @@ import { serverSideApply } from "../kube/apply.ts";
 import { isNotFound } from "../kube/errors.ts";
 import { GROUP, POLICY } from "../api/resources.ts";
 import { deepEqual } from "../../state/objects.ts";
+import type { FailurePolicy } from "./failure-policy.ts";
 
 /** The object's name; RBAC lets the controller touch this one only. */
 export const WEBHOOK_CONFIGURATION = "nodenet";
@@ -59,7 +60,12 @@ const DOWN_TEXT =
   "or, to let policies through unchecked, delete this object (kubectl delete validatingwebhookconfiguration nodenet); the controller's leader registers it again when it runs. " +
   "To turn admission off for good, run the controllers with --webhook-port 0, then delete this object. See docs/adr/0005-admission-webhook-down.md.";
 
-export function webhookConfiguration(endpoint: WebhookEndpoint, caBundle: string, timeoutSeconds = DEFAULT_TIMEOUT_SECONDS): KubernetesObject & Record<string, unknown> {
+export function webhookConfiguration(
+  endpoint: WebhookEndpoint,
+  caBundle: string,
+  timeoutSeconds = DEFAULT_TIMEOUT_SECONDS,
+  failurePolicy: FailurePolicy = "Fail",
+): KubernetesObject & Record<string, unknown> {
   const clientConfig =
     endpoint.kind === "url"
       ? { url: endpoint.url }
@@ -81,7 +87,7 @@ export function webhookConfiguration(endpoint: WebhookEndpoint, caBundle: string
         // v1beta1 requests are converted to v1 and sent here too.
         matchPolicy: "Equivalent",
         matchConditions: [{ name: "spec-changed", expression: SPEC_CHANGED }],
-        failurePolicy: "Fail",
+        failurePolicy,
         sideEffects: "None",
         timeoutSeconds,
       },

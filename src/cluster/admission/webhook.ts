@@ -19,6 +19,7 @@ import { Backoff, sleep } from "../kube/backoff.ts";
 import { describeApiError } from "../kube/errors.ts";
 import { applyWebhookConfiguration, configurationCurrent, DEFAULT_TIMEOUT_SECONDS, endpointHost, readWebhookConfiguration, webhookConfiguration, type WebhookEndpoint } from "./configuration.ts";
 import { decidePolicy } from "./decide.ts";
+import type { FailurePolicy } from "./failure-policy.ts";
 import { NodeStates } from "./node-states.ts";
 import { answerReview } from "./review.ts";
 import { AdmissionServer } from "./server.ts";
@@ -32,6 +33,8 @@ export interface WebhookOptions {
   endpoint: WebhookEndpoint;
   /** The configuration's timeoutSeconds (1–30). */
   timeoutSeconds?: number;
+  /** What the API server does with a policy while no replica answers. */
+  failurePolicy?: FailurePolicy;
   /** At most this many distinct node states are checked per request. */
   maxNodes?: number;
   /** How often each replica re-reads the certificate Secret, and the leader the configuration. */
@@ -62,7 +65,7 @@ export class AdmissionWebhook {
 
   constructor(deps: AdmissionWebhookDeps, options: WebhookOptions) {
     this.deps = deps;
-    this.options = { timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, maxNodes: DEFAULT_MAX_NODES, refreshMs: 60_000, ...options };
+    this.options = { timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, failurePolicy: "Fail", maxNodes: DEFAULT_MAX_NODES, refreshMs: 60_000, ...options };
     this.nodes = new NodeStates(deps.kube, deps.log);
   }
 
@@ -185,7 +188,7 @@ export class AdmissionWebhook {
         await this.tlsChange(signal);
         continue;
       }
-      const desired = webhookConfiguration(this.options.endpoint, tls.ca.cert, this.options.timeoutSeconds);
+      const desired = webhookConfiguration(this.options.endpoint, tls.ca.cert, this.options.timeoutSeconds, this.options.failurePolicy);
       try {
         const live = await readWebhookConfiguration(this.deps.kube);
         if (!configurationCurrent(live, desired)) {

@@ -4,6 +4,7 @@
  * problem comes back with its file:line:column; nothing here touches a host.
  */
 import { CaptureError, formatCaptureIssue, renderPolicy } from "./capture/index.ts";
+import { findPlacementTemplates } from "./pools/templates.ts";
 import { combineStates } from "./combine.ts";
 import { hasErrors, invalid, prefixIssues, type Issue, type IssuePath } from "./issues.ts";
 import { locate, parseState, readStateFile, type SourceDocument } from "./parse/index.ts";
@@ -48,6 +49,12 @@ export function loadDesired(files: readonly SourceFile[], options: LoadOptions =
     for (const { envelope, document } of read.envelopes) {
       let value: unknown;
       if (envelope.kind === "policy") {
+        const perNode = findPlacementTemplates(envelope.desiredState).uses[0];
+        if (perNode) {
+          const hint = "kubectl apply --dry-run=server -f FILE checks it as each selected node renders it";
+          issues.push(...locate(document, [invalid([...envelope.path, ...perNode.path], "a {{ pool.… }} or {{ node.… }} template is filled in per node by the cluster (its address pools, the node's labels); a single host cannot render it", hint)]));
+          continue;
+        }
         if (Object.keys(envelope.capture).length && !options.current) {
           issues.push(...locate(document, [invalid(envelope.capturePath, "this policy uses capture, which needs the current state of a host")]));
           continue;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { formatIssue } from "../issues.ts";
+import { loadDesired } from "../load.ts";
 import { parsePools } from "./pool.ts";
 import { placementIssues, poolsReferenced, renderPlacement, usesPlacementTemplates, type PlacementValues } from "./templates.ts";
 
@@ -78,5 +79,15 @@ describe("pool and node templates", () => {
     ]);
     assert.deepEqual(placementIssues(use("ipv4", "v6", 24), pools).map((i) => i.path.join(".")), ["interfaces.0.ipv4.address.0.ip"]);
     assert.deepEqual(placementIssues(use("ipv4", "nope", 24), pools).map(formatIssue), ["error: interfaces[0].ipv4.address[0].ip: unknown address pool 'nope' (spec.addressPools has: storage, v6)"]);
+  });
+
+  test("nodenet validate/apply of a policy file with per-node templates says why a single host cannot render it, at the template", () => {
+    const text = JSON.stringify({ apiVersion: "nmstate.io/v1", kind: "NodeNetworkConfigurationPolicy", metadata: { name: "p" }, spec: { addressPools: { storage: { cidr: "198.51.100.0/29" } }, desiredState: bridge } });
+    const loaded = loadDesired([{ file: "p.yaml", text }]);
+    assert.equal(loaded.state, undefined);
+    assert.equal(loaded.issues.length, 1);
+    const [issue] = loaded.issues;
+    assert.deepEqual(issue!.path, ["spec", "desiredState", "interfaces", 0, "description"]);
+    assert.match(issue!.message, /^a \{\{ pool\.… \}\} or \{\{ node\.… \}\} template is filled in per node by the cluster/);
   });
 });

@@ -307,6 +307,7 @@ export async function reconcilePolicy(ctx: HandlerContext, request: Request): Pr
       ? `drift corrected on ${ctx.nodeName}: ${result.diff.interfaces.map((i) => i.name).join(", ") || "routes/DNS"} restored in ${result.operations.length} operations`
       : `applied ${result.operations.length} operations on ${ctx.nodeName}; probes passed: ${result.probes.map((p) => describeTarget(p.target)).join(", ") || "none"}`;
     await ctx.events.record({ regarding: regarding(enactment), type: "Normal", reason: correcting ? "DriftCorrected" : "SuccessfullyConfigured", action: "Apply", note });
+    log.info({ operations: result.operations.length, drift: correcting }, note);
     return {};
   } catch (error) {
     const failure = error instanceof NodenetError ? error : new NodenetError("bug", error instanceof Error ? error.message : String(error), { cause: error });

@@ -74,16 +74,17 @@ export async function revertEnactment(ctx: HandlerContext, enactment: Enactment,
     return {};
   }
   const revert = withoutKept(parsed.state, keptInterfaces);
+  const log = ctx.log.child({ policy: enactment.metadata.labels?.["nmstate.io/policy"], generation: enactment.status?.policyGeneration, enactment: name });
   try {
     const result = await applyState(ctx.backend, revert, { probes: probeSettingsFor(undefined, ctx.api, ctx.probeTimeoutMs), timeoutSeconds: ctx.applyTimeoutSeconds, ...(ctx.runProbes ? { runProbes: ctx.runProbes } : {}) });
     const note = `reverted on ${ctx.nodeName}: ${result.operations.length} operations restored what the deleted policy changed${keptInterfaces.size ? ` (kept ${[...keptInterfaces].join(", ")}, declared by other policies)` : ""}`;
     await ctx.events.record({ regarding, type: "Normal", reason: "Reverted", action: "Revert", note });
-    ctx.log.info({ enactment: name, operations: result.operations.length }, note);
+    log.info({ operations: result.operations.length }, note);
   } catch (error) {
     const attempts = retries + 1;
     const message = error instanceof NodenetError ? error.message : String(error);
     await ctx.events.record({ regarding, type: "Warning", reason: "RevertFailed", action: "Revert", note: `revert on ${ctx.nodeName} failed (${attempts}/${MAX_REVERT_ATTEMPTS}): ${message}`.slice(0, 1000) });
-    ctx.log.warn({ enactment: name, attempt: attempts, ...errorFields(error) }, "revert failed");
+    log.warn({ attempt: attempts, ...errorFields(error) }, "revert failed");
     if (error instanceof NodenetError && error.retryable && attempts < MAX_REVERT_ATTEMPTS) throw error;
   }
   await setRevertFinalizer(ctx, enactment, false);

@@ -19,6 +19,7 @@ import { policyClient } from "../../src/cluster/kube/resources.ts";
 import { replaceStatus } from "../../src/cluster/kube/status.ts";
 import { allocateAddresses, type Allocated } from "../../src/cluster/pools/store.ts";
 import { Controller } from "../../src/cluster/controller/controller.ts";
+import { kubeAddressPools } from "../../src/cluster/pools/index.ts";
 import { eventually, handlerTokenKubeconfig, kubectl, suiteKube, unique } from "./helpers.ts";
 
 const DEPLOY = new URL("../../deploy/", import.meta.url).pathname;
@@ -109,6 +110,18 @@ describe("address pools on the API server", () => {
         return true;
       });
     }
+  });
+
+  test("a policy edited to use no pool any more: each node's address goes back when it renders it", async () => {
+    const name = policies[1]!;
+    const live = (await policyClient(admin).get(name))!;
+    const holder = live.status!.addressAllocations![0]!.node;
+    const edited = { ...live, spec: { ...live.spec, desiredState: { interfaces: [{ name: "br-st", type: "linux-bridge", state: "up" }] } } };
+    const placed = await kubeAddressPools({ policies: handlers.get(holder)!, fieldManager: "nodenet-handler" }).place(edited, { metadata: { name: holder } });
+    assert.deepEqual(placed, { ok: true, addresses: [] });
+    const after = (await policyClient(admin).get(name))!.status!.addressAllocations!;
+    assert.equal(after.some((a) => a.node === holder), false);
+    assert.equal(after.length, live.status!.addressAllocations!.length - 1, "the other nodes' entries stay");
   });
 
   test("the CRD refuses a pool name that cannot be written as {{ pool.NAME }}", async () => {

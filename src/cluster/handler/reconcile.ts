@@ -205,7 +205,8 @@ export async function reconcilePolicy(ctx: HandlerContext, request: Request): Pr
     desiredState: rendered.rendered as Record<string, unknown>,
     capturedStates: rendered.capturedStates,
     desiredStateMetaInfo: { time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), version: ctx.version },
-    ...(placement.values ? { addressAllocations: placement.addresses } : {}),
+    // Only policies with templates carry the field (an upstream policy's enactment stays as upstream writes it).
+    ...(placement.values ? { addressAllocations: placement.addresses } : enactment.status?.addressAllocations?.length ? { addressAllocations: [] } : {}),
   };
   // Prepared once, from the snapshot already read: the no-op check and the apply use the same plan.
   let prepared = await prepare(ctx.backend, rendered.desired, { before: snapshot });

@@ -48,7 +48,11 @@ export function kubeAddressPools(store: PoolStore): AddressPools {
   return {
     async place(policy, node) {
       const desired = policy.spec?.desiredState;
-      if (!usesPlacementTemplates(desired)) return { ok: true, addresses: [] };
+      if (!usesPlacementTemplates(desired)) {
+        // Edited to use no pool any more: what this node held goes back.
+        if (policy.status?.addressAllocations?.some((a) => a.node === node.metadata.name)) await releaseAddresses(store, policy.metadata.name, node.metadata.name);
+        return { ok: true, addresses: [] };
+      }
       // What admission refuses, refused here too (a policy stored while the webhook was bypassed): nothing allocated.
       const { pools } = parsePools(policy.spec?.addressPools);
       const misfits = prefixIssues(["spec", "desiredState"], placementIssues(desired, pools, Object.keys(policy.spec?.addressPools ?? {}))).filter(isError);

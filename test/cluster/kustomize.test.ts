@@ -7,17 +7,13 @@
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { eventually, run, suiteKubeconfig } from "./helpers.ts";
+import { describe, test } from "node:test";
+import { ownLab, run } from "./helpers.ts";
 import { tool } from "../helpers/tools.ts";
 import { byKey, containersOf, differences, mapStrings } from "../helpers/manifests.ts";
 import { DEPLOY, deployManifests, kustomizationResources, kustomize, REPO, VERSION } from "../helpers/deploy.ts";
 
 const LAB = join(REPO, "overlays/lab");
-
-async function kubectl(args: string[]) {
-  return run(await tool("kubectl"), ["--kubeconfig", suiteKubeconfig(), ...args]);
-}
 
 async function render(dir: string): Promise<string> {
   const r = await kustomize(dir);
@@ -35,18 +31,11 @@ function manifestFiles(dir = DEPLOY): string[] {
 }
 
 describe("kustomize: deploy/ and overlays/lab", () => {
-  before(async () => {
-    // Another file may have just deleted the namespace (kubectl delete --wait=false): wait until it is gone or Active.
-    await eventually("namespace nodenet not terminating", 60_000, async () => {
-      const phase = await kubectl(["get", "namespace", "nodenet", "--ignore-not-found", "-o", "jsonpath={.status.phase}"]);
-      return phase.code === 0 && phase.stdout !== "Terminating" ? true : undefined;
-    });
-    const ns = await kubectl(["apply", "--server-side", "-f", join(DEPLOY, "namespace.yaml")]);
-    assert.equal(ns.code, 0, ns.stderr);
-  });
-  after(async () => {
-    await kubectl(["delete", "namespace", "nodenet", "--ignore-not-found", "--wait=false"]);
-  });
+  // A control plane of this file's own: the suite's lab has its namespace
+  // nodenet created and deleted by other files, and a deleted namespace may
+  // stay Terminating for a minute after an API-server restart.
+  const lab = ownLab("kustomize");
+  const kubectl = async (args: string[]) => run(await tool("kubectl"), ["--kubeconfig", lab().state.controlPlane!.kubeconfigs.admin, ...args]);
 
   test("deploy/kustomization.yaml lists every manifest in deploy/, and renders exactly those objects", async () => {
     assert.deepEqual([...kustomizationResources()].sort(), manifestFiles().sort(), "a manifest added to deploy/ must be listed in deploy/kustomization.yaml");
@@ -77,9 +66,28 @@ describe("kustomize: deploy/ and overlays/lab", () => {
   });
 
   test("kubectl apply -k overlays/lab passes server-side dry-run", async () => {
+    // Dry-run cannot create the namespace the other objects live in.
+    const ns = await kubectl(["apply", "--server-side", "-f", join(DEPLOY, "namespace.yaml")]);
+    assert.equal(ns.code, 0, ns.stderr);
     const result = await kubectl(["apply", "--server-side", "--dry-run=server", "-k", LAB]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /daemonset.apps\/nodenet-handler serverside-applied \(server dry run\)/);
     assert.doesNotMatch(result.stderr, /warning/i);
+  });
+
+  test("kubectl apply --server-side -k deploy/ creates every object, and kubectl delete -k deploy/ removes them all", async () => {
+    const objects = [...byKey(await render(DEPLOY)).values()];
+    const applied = await kubectl(["apply", "--server-side", "-k", DEPLOY]);
+    assert.equal(applied.code, 0, applied.stderr);
+    const ref = (o: (typeof objects)[number]) => [`${o.kind}.${o.apiVersion!.includes("/") ? o.apiVersion!.split("/")[0] : ""}/${o.metadata!.name}`.replace("./", "/"), ...(o.metadata!.namespace ? ["-n", o.metadata!.namespace] : [])];
+    const present = async () => {
+      const found: string[] = [];
+      for (const o of objects) if ((await kubectl(["get", ...ref(o), "-o", "name"])).code === 0) found.push(ref(o)[0]!);
+      return found;
+    };
+    assert.equal((await present()).length, objects.length);
+    const deleted = await kubectl(["delete", "-k", DEPLOY, "--wait=true", "--timeout=120s"]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.deepEqual(await present(), [], "nothing left, the webhook configuration placeholder included");
   });
 });

@@ -8,6 +8,7 @@ import { registerApply } from "./commands/apply.ts";
 import { registerBoot } from "./commands/boot.ts";
 import { registerCheckpointCommands } from "./commands/checkpoint.ts";
 import { registerCluster } from "./commands/cluster.ts";
+import { registerDashboard } from "./commands/dashboard.ts";
 import { registerDiff } from "./commands/diff.ts";
 import { registerLab } from "./commands/lab.ts";
 import { registerPolicy } from "./commands/policy.ts";
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerCluster(program);
   registerRollout(program);
+  registerDashboard(program);
   registerLab(program);
   program.addHelpText(
     "after",

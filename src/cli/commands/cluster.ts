@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import type { Kube } from "../../cluster/kube/config.ts";
 import { NodenetError } from "../../errors.ts";
 import { positiveSeconds } from "../io.ts";
 import { untilSignal } from "./lab.ts";
@@ -96,6 +97,8 @@ seconds when someone changes the node by hand.`,
     .option("--webhook-timeout <seconds>", "the webhook's timeoutSeconds: the API server refuses a policy whose check takes longer (1-30)", timeoutSeconds, 5)
     .option("--webhook-failure-policy <policy>", "the webhook's failurePolicy: Fail (no policy goes in unchecked while no replica answers) or Ignore (such policies go in unchecked)", choice("--webhook-failure-policy", FAILURE_POLICIES), "Fail" as FailurePolicy)
     .option("--webhook-max-nodes <n>", "check a policy against at most this many distinct node states", positiveInteger("--webhook-max-nodes"), 300)
+    .option("--dashboard-port <port>", "serve the read-only web dashboard (HTTP) on this port, on every replica; 0: none", port("--dashboard-port"), 0)
+    .option("--dashboard-address <address>", "address the dashboard listens on", "0.0.0.0")
     .addHelpText(
       "after",
       `
@@ -117,7 +120,14 @@ Escape hatch when the controller cannot be brought back:
 (policies are then let through unchecked; the leader registers the webhook
 again as soon as a controller with --webhook-port runs). To turn admission off
 for good, run the controllers without --webhook-port (or with 0) and delete it.
-See docs/adr/0005-admission-webhook-down.md.`,
+See docs/adr/0005-admission-webhook-down.md.
+
+Dashboard (--dashboard-port N): the page \`nodenet dashboard\` serves, here
+with the controller's service account (deploy/dashboard.yaml: Service
+nodenet-dashboard; reach it with kubectl -n nodenet port-forward
+svc/nodenet-dashboard 9480:80). Everyone who can reach the port sees what
+that account may list: nodes, policies, enactments, NodeNetworkStates and the
+Events in "default" — no Secrets. See docs/dashboard.md.`,
     )
     .action(
       async (flags: {
@@ -133,6 +143,8 @@ See docs/adr/0005-admission-webhook-down.md.`,
         webhookMaxNodes: number;
         logLevel: LogLevel;
         logFormat: LogFormat;
+        dashboardPort: number;
+        dashboardAddress: string;
       }) => {
         const { createLogger } = await import("../../log/logger.ts");
         const { connect } = await import("../../cluster/kube/config.ts");
@@ -151,21 +163,35 @@ See docs/adr/0005-admission-webhook-down.md.`,
                 maxNodes: flags.webhookMaxNodes,
               }
             : undefined;
+        const kube = connect(flags.kubeconfig);
         const controller = new Controller({
-          kube: connect(flags.kubeconfig),
+          kube,
           namespace: flags.namespace,
           identity: flags.identity ?? `${hostname()}-${randomBytes(3).toString("hex")}`,
           log: createLogger({ level: flags.logLevel, format: flags.logFormat, base: { component: "controller" } }),
           ...(webhook ? { webhook } : {}),
         });
         controller.start();
+        // Every replica serves the dashboard, leader or not: it only reads.
+        const dashboard = flags.dashboardPort > 0 ? await startControllerDashboard(kube, flags.dashboardAddress, flags.dashboardPort) : undefined;
         await untilSignal();
+        await dashboard?.stop();
         await controller.stop();
       },
     );
 }
 
-function port(flag: string) {
+async function startControllerDashboard(kube: Kube, host: string, port: number) {
+  const { Dashboard } = await import("../../dashboard/server.ts");
+  const log = (m: string) => process.stderr.write(`${new Date().toISOString()} dashboard: ${m}\n`);
+  const dashboard = new Dashboard({ kube, host, port, identity: "the nodenet controller's service account", log });
+  log(`serving ${await dashboard.start()}`);
+  for (const problem of dashboard.problems) log(`warning: ${problem.message}`);
+  return dashboard;
+}
+
+/** Parses a port flag (0-65535), naming the flag when the value is not one. */
+export function port(flag: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0 || n > 65535) throw new NodenetError("invalid-input", `${flag} takes a port number (0-65535), not "${value}"`);

@@ -49,6 +49,8 @@ export interface LabNodes {
   processes?: ProcessRecord[];
   /** Kubeconfigs for the nodes' and controller's identities; a handler's is per node (its token names the node). */
   kubeconfigs?: { handlers: Record<string, string>; agent: string; controller: string };
+  /** The dashboard the controller serves (on the host's 127.0.0.1), e.g. http://127.0.0.1:40123/. */
+  dashboardUrl?: string;
 }
 
 export interface NodesContext {
@@ -191,7 +193,7 @@ async function handlerIdentity(kube: Kube, cp: ControlPlane, dir: string, node: 
 
 /** The namespace, service accounts and RBAC from deploy/, as a cluster admin would install them. */
 async function installRbac(kube: Kube): Promise<void> {
-  for (const file of ["namespace.yaml", "rbac/handler.yaml", "rbac/controller.yaml", "rbac/drain.yaml", "rbac/events.yaml"]) {
+  for (const file of ["namespace.yaml", "rbac/handler.yaml", "rbac/controller.yaml", "rbac/drain.yaml", "rbac/events.yaml", "rbac/dashboard.yaml"]) {
     for (const object of parseManifests(readFileSync(join(DEPLOY, file), "utf8"))) {
       await serverSideApply(kube, object, { fieldManager: "nodenet-lab" });
     }
@@ -280,15 +282,20 @@ export async function startNodes(context: NodesContext, count: number): Promise<
   for (const node of names) await startAgentNode({ lab: name, dir, kube, controlPlane: cp, nodes, record }, node);
   // The API server (on the host's 127.0.0.1) calls the controller's admission webhook there.
   const webhookPort = await freePort();
+  // The controller serves the dashboard too, as it does in a cluster (deploy/dashboard.yaml), on the host's loopback only.
+  const dashboardPort = await freePort();
   await record(
     startNodenet(
       "controller",
       undefined,
       ["controller", "--kubeconfig", nodes.kubeconfigs.controller, "--namespace", LAB_NAMESPACE, "--identity", `lab-${name}`,
-        "--webhook-port", String(webhookPort), "--webhook-address", "127.0.0.1", "--webhook-url", `https://127.0.0.1:${webhookPort}`],
+        "--webhook-port", String(webhookPort), "--webhook-address", "127.0.0.1", "--webhook-url", `https://127.0.0.1:${webhookPort}`,
+        "--dashboard-port", String(dashboardPort), "--dashboard-address", "127.0.0.1"],
       join(logs, "controller.log"),
     ),
   );
+  nodes.dashboardUrl = `http://127.0.0.1:${dashboardPort}/`;
+  context.save(nodes);
 
   progress(`waiting for ${count} nodes to be Ready (their agents heartbeat through the simulated network) and report their NodeNetworkState`);
   await waitForLabNodes(kube, count);

@@ -58,6 +58,7 @@ Examples:
       out(`  export KUBECONFIG=${cp.kubeconfigs.admin}`);
       out("  kubectl get nncp,nnce,nns");
       if (result.state.nodes.count) out(`  nodenet lab exec node-1 -- ip -br addr     (nodes: node-1 … node-${result.state.nodes.count})`);
+      if (result.state.nodes.dashboardUrl) out(`  dashboard: ${result.state.nodes.dashboardUrl}`);
     });
 
   lab

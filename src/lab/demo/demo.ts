@@ -112,6 +112,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   } finally {
     if (options.keep) {
       n.say(`\nThe lab keeps running. Explore it:`);
+      if (up.state.nodes.dashboardUrl) n.say(`  dashboard: ${up.state.nodes.dashboardUrl}   (every node's network drawn, the rollouts live; or run nodenet dashboard with your own kubeconfig)`);
       n.say(`  export KUBECONFIG=${kubeconfig}`);
       n.say("  kubectl get nncp,nnce,nns");
       n.say("  nodenet lab exec node-1 -- ip -br addr");

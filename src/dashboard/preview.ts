@@ -6,12 +6,12 @@
  * node's NodeNetworkState standing in for the host. Pure.
  */
 import { parseAllDocuments } from "yaml";
-import { renderDiff } from "../cli/render.ts";
 import { readNodeState } from "../cluster/admission/node-states.ts";
 import { selects } from "../cluster/handler/selection.ts";
 import type { NodeState } from "../cluster/api/node-state.ts";
 import type { Node } from "../cluster/kube/nodes.ts";
 import { diffStates } from "../state/diff.ts";
+import { renderDiff } from "../state/diff-text.ts";
 import { formatIssue, hasErrors, type Issue } from "../state/issues.ts";
 import { loadDesired } from "../state/load.ts";
 import { validate } from "../state/validate/index.ts";

@@ -8,7 +8,7 @@ import { clusterPage, h, interfaceTable, nodeHeader, previewResult, rolloutsPage
 const main = document.getElementById("main");
 const connection = document.getElementById("connection");
 let view;
-/** When this page saw each tile ("policy/node") change phase: the live path, measurable. */
+/** When this page saw each tile ("policy/node") change phase, and the enactment resourceVersion that did it: the live path, measurable. */
 const changedAt = new Map();
 const lastPhase = new Map();
 /** For people and tests: how the page was fed (it never polls). */
@@ -23,7 +23,7 @@ function noteTileChanges(next) {
       const key = `${policy.name}/${tile.node}`;
       if (lastPhase.get(key) !== tile.phase) {
         lastPhase.set(key, tile.phase);
-        changedAt.set(key, now);
+        changedAt.set(key, { at: now, resourceVersion: tile.resourceVersion });
       }
     }
   }
@@ -52,7 +52,7 @@ async function showNode(name, force) {
   const topology = await response.json();
   const graph = h("div", { id: "node-graph", "data-node": name, "data-version": topology.stateVersion });
   const policies = node?.policies.length
-    ? h("ul", { id: "node-policies" }, node.policies.map((p) => h("li", { class: `phase-${p.phase}`, "data-policy": p.policy, "data-phase": p.phase }, h("a", { href: `#/rollout/${encodeURIComponent(p.policy)}` }, p.policy), `: ${p.phase} (${p.reason})`)))
+    ? h("ul", { id: "node-policies" }, node.policies.map((p) => h("li", { "data-policy": p.policy, "data-phase": p.phase }, h("a", { href: `#/rollout/${encodeURIComponent(p.policy)}` }, p.policy), " ", h("span", { class: `phase phase-${p.phase}` }, p.phase), ` ${p.reason}${p.message ? `: ${p.message}` : ""}`)))
     : h("p", { class: "none" }, "No policy selects this node.");
   main.replaceChildren(h("section", { id: "node", "data-node": name }, nodeHeader(name, topology), h("div", { class: "node-body" }, graph, routesAndDns(topology)), h("h3", {}, "Interfaces"), interfaceTable(topology), h("h3", {}, "Policies on this node"), policies));
   try {

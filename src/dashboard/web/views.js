@@ -87,7 +87,7 @@ export function clusterPage(view) {
   );
 }
 
-/** `changedAt` maps "policy/node" to when this page saw the tile's phase change (ms since the epoch). */
+/** `changedAt` maps "policy/node" to when this page saw the tile's phase change (ms since the epoch) and the resourceVersion that changed it. */
 export function rolloutSection(policy, changedAt) {
   const tiles = h(
     "div",
@@ -95,7 +95,7 @@ export function rolloutSection(policy, changedAt) {
     policy.tiles.map((tile) =>
       h(
         "div",
-        { class: `tile phase-${tile.phase}${tile.stale ? " stale" : ""}`, "data-node": tile.node, "data-phase": tile.phase, "data-rv": tile.resourceVersion, "data-changed-at": changedAt.get(`${policy.name}/${tile.node}`) ?? "" },
+        { class: `tile phase-${tile.phase}${tile.stale ? " stale" : ""}`, "data-node": tile.node, "data-phase": tile.phase, "data-rv": tile.resourceVersion, "data-changed-at": changedAt.get(`${policy.name}/${tile.node}`)?.at ?? "", "data-phase-rv": changedAt.get(`${policy.name}/${tile.node}`)?.resourceVersion ?? "" },
         h("div", { class: "tile-node" }, link(`#/node/${encodeURIComponent(tile.node)}`, tile.node)),
         h("div", { class: "tile-phase" }, tile.phase),
         h("div", { class: "reason" }, tile.reason),

@@ -14,8 +14,9 @@ step() { printf '[install] %s\n' "$*" >&2; }
 # iputils-ping: gateway probes; openssl: lab certificates; procps/util-linux: ps, mount;
 # user-mode-linux + kmod + bash-builtins: the full-kernel test harness (test/uml);
 # mmdebstrap + umoci: the container image without Docker (scripts/image/build.sh); containerd + runc run it in its test.
+# chromium: the dashboard's tests drive it headless over the DevTools protocol (test/dashboard).
 step "Debian packages"
-scripts/apt-install.sh iproute2 udhcpc isc-dhcp-client dnsmasq-base iputils-ping openssl procps util-linux kmod user-mode-linux bash-builtins systemd mmdebstrap umoci containerd runc
+scripts/apt-install.sh iproute2 udhcpc isc-dhcp-client dnsmasq-base iputils-ping openssl procps util-linux kmod user-mode-linux bash-builtins systemd mmdebstrap umoci containerd runc chromium
 
 # npm ci only when package-lock.json changed since the last install.
 stamp=node_modules/.nodenet-lock-sha

@@ -12,7 +12,7 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { glob } from "node:fs/promises";
@@ -86,6 +86,8 @@ async function main() {
   const persistDir = process.env.NODENET_PERSIST_DIR ?? mkdtempSync(join(tmpdir(), `nodenet-persist-${runId}-`));
   const ownPersistDir = !process.env.NODENET_PERSIST_DIR;
   process.env.NODENET_PERSIST_DIR = persistDir;
+  // Artefacts tests leave for people to look at (the dashboard's screenshots): kept after the run, never in the repository.
+  const outputDir = (process.env.NODENET_TEST_OUTPUT ??= join(tmpdir(), `nodenet-test-output-${runId}`));
   const started = Date.now();
   const results: SuiteResult[] = [];
 
@@ -131,6 +133,7 @@ async function main() {
     );
     for (const note of r.notes) process.stdout.write(`      ${note}\n`);
   }
+  if (existsSync(outputDir)) process.stdout.write(`  artefacts (screenshots): ${outputDir}\n`);
   if (process.env.NODENET_RESULTS_FILE) writeFileSync(process.env.NODENET_RESULTS_FILE, JSON.stringify(results));
   const ok = total.failed === 0 && total.skipped === 0 && total.cancelled === 0;
   process.stdout.write(

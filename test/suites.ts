@@ -33,6 +33,8 @@ export const SUITES: Suite[] = [
   { name: "cluster", patterns: ["test/cluster/**/*.test.ts"], concurrency: 1, timeoutMs: 600_000, default: true, runner: async () => (await import("./cluster/suite.ts")).runClusterSuite() },
   /** Lab nodes with real handlers and the controller: each file runs its own 3-node lab, one file at a time. */
   { name: "nodes", patterns: ["test/nodes/**/*.test.ts"], concurrency: 1, timeoutMs: 900_000, default: true },
+  /** The web dashboard in headless Chromium (Debian's chromium) against one 3-node lab. */
+  { name: "dashboard", patterns: ["test/dashboard/**/*.test.ts"], concurrency: 1, timeoutMs: 600_000, default: true },
   /** What runs inside the UML guest (selected by `--inside-uml`). */
   { name: "uml-guest", patterns: ["test/uml-suite/**/*.test.ts"], concurrency: 1, timeoutMs: 900_000, default: false, isolation: "none" },
 ];

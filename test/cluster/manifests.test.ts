@@ -22,7 +22,7 @@ describe("deploy/ manifests", () => {
     assert.equal(ns.code, 0, ns.stderr);
   });
   after(async () => {
-    await kubectl(["delete", "--ignore-not-found", "--wait=false", "-f", join(DEPLOY, "rbac/handler.yaml"), "-f", join(DEPLOY, "rbac/drain.yaml"), "-f", join(DEPLOY, "rbac/controller.yaml")]);
+    await kubectl(["delete", "--ignore-not-found", "--wait=false", "-f", join(DEPLOY, "rbac/handler.yaml"), "-f", join(DEPLOY, "rbac/drain.yaml"), "-f", join(DEPLOY, "rbac/controller.yaml"), "-f", join(DEPLOY, "rbac/dashboard.yaml")]);
     await kubectl(["delete", "namespace", "nodenet", "--ignore-not-found", "--wait=false"]);
   });
 
@@ -80,6 +80,12 @@ describe("deploy/ manifests", () => {
       ["nodenet-controller", "patch", "nodes", undefined, false],
       ["nodenet-controller", "create", "pods/eviction", "default", false],
       ["nodenet-controller", "update", "leases.coordination.k8s.io", "nodenet", true],
+      // the dashboard it serves (rbac/dashboard.yaml): reads the Events in default, nothing more, never Secrets
+      ["nodenet-controller", "watch", "events.events.k8s.io", "default", true],
+      ["nodenet-controller", "list", "events.events.k8s.io", "kube-system", false],
+      ["nodenet-controller", "delete", "events.events.k8s.io", "default", false],
+      ["nodenet-controller", "list", "secrets", "default", false],
+      ["nodenet-controller", "list", "secrets", "nodenet", false],
     ];
     const wrong: string[] = [];
     for (const [who, verb, resource, namespace, expected] of expectations) {

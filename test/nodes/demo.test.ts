@@ -46,6 +46,12 @@ describe("nodenet lab demo", () => {
     assert.match(out, /node-3 Ready [\d.]+ s after the power cut, with its network/);
     assert.match(out, /6 reboot +node-3 power-cycled, back Ready with its network +[\d.]+ s/);
     assert.match(out, /The lab keeps running/);
+    // The dashboard the lab's controller serves answers at the URL printed, showing the lab's nodes.
+    const dashboard = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out.slice(out.indexOf("The lab keeps running")));
+    assert.ok(dashboard, "lab demo --keep prints the dashboard's URL");
+    const view = (await (await fetch(new URL("api/view", dashboard[1]))).json()) as { view: { nodes: { name: string }[]; policies: { name: string }[] } };
+    assert.deepEqual(view.view.nodes.map((n) => n.name), ["node-1", "node-2", "node-3"]);
+    assert.ok(view.view.policies.length >= 2, "it shows the demo's policies");
     const summary = out.slice(out.indexOf("7. Summary"));
     t.diagnostic(summary.split("\n").slice(0, 12).join("\n"));
 

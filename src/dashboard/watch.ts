@@ -12,6 +12,7 @@ import type { Enactment } from "../cluster/api/enactment.ts";
 import type { NodeState } from "../cluster/api/node-state.ts";
 import type { Policy } from "../cluster/api/policy.ts";
 import type { Kube } from "../cluster/kube/config.ts";
+import { withTimeout } from "../cluster/kube/backoff.ts";
 import { Informer, resourceSource, type InformerSource } from "../cluster/kube/informer.ts";
 import { nodeSource, type Node } from "../cluster/kube/nodes.ts";
 import { enactmentClient, nodeStateClient, policyClient, type KubeObject } from "../cluster/kube/resources.ts";
@@ -33,6 +34,8 @@ export interface AccessProblem {
 }
 
 const EVENTS_NAMESPACE = "default";
+/** The first list of each kind: an API server that does not answer by then is reported, not waited for. */
+const LIST_TIMEOUT_MS = 30_000;
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
 type EventObject = KubeObject & { event: DashboardEvent };
@@ -99,7 +102,6 @@ export class ClusterWatch {
       events: eventSource(kube),
     };
     this.sources = sources as unknown as Record<WatchedKind, InformerSource<KubeObject>>;
-    // Events are not worth a watchdog restart every 90 s of quiet: bookmarks keep the others alive.
     this.nodes = new Informer(kube.config, sources.nodes, notify("nodes"), { log });
     this.states = new Informer(kube.config, sources.states, notify("states"), { log });
     this.policies = new Informer(kube.config, sources.policies, notify("policies"), { log });
@@ -121,7 +123,7 @@ export class ClusterWatch {
     await Promise.all(
       kinds.map(async (kind) => {
         try {
-          await this.sources[kind].list();
+          await withTimeout(this.sources[kind].list(), LIST_TIMEOUT_MS, `listing ${this.sources[kind].path}`);
         } catch (error) {
           const status = statusOf(error);
           if (status === 403 || status === 401) {

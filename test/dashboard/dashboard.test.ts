@@ -190,6 +190,14 @@ describe("nodenet dashboard in headless Chromium", () => {
     await shot("node-2-bridge");
   });
 
+  test("a change made by hand is put back, and the rollout view shows the drift correction Event", async () => {
+    await page.evaluate(`location.hash = "#/rollout/${STORAGE_POLICY}"`);
+    const flushed = await lab().exec("node-2", ["ip", "address", "flush", "dev", "br1", "scope", "global"]);
+    assert.equal(flushed.code, 0, flushed.stderr);
+    const drift = await page.waitFor<string>("a DriftCorrected Event for node-2", 60_000, `[...document.querySelectorAll('section.rollout[data-policy="${STORAGE_POLICY}"] li.event[data-reason="DriftCorrected"]')].map((l) => l.textContent).find((t) => t.includes("node-2.${STORAGE_POLICY}"))`);
+    assert.match(drift, /\(Apply\)/);
+  });
+
   test("the break scenario shows the first node Failing with the reason, the others Aborted, and the rollback Event", async () => {
     await page.evaluate(`location.hash = "#/rollout/${MGMT_POLICY}"`);
     const applied = await lab().kubectl(["apply", "-f", "-"], brokenMgmtBridge);
@@ -282,6 +290,22 @@ spec:
     assert.deepEqual(body.problems, [], "deploy/rbac lets the controller read everything the dashboard shows");
     assert.ok(body.view.policies.find((p) => p.name === STORAGE_POLICY)?.events.length, "it sees the rollout's Events");
     assert.match(body.identity, /controller's service account/);
+  });
+
+  test("with a narrower identity (a node's handler) it shows what that identity may list, and says what it may not", async () => {
+    const handlerKubeconfig = readLabState(lab().name)?.nodes.kubeconfigs?.handlers["node-1"];
+    assert.ok(handlerKubeconfig, "the lab has node-1's handler identity");
+    const narrow = await startDashboard(handlerKubeconfig);
+    try {
+      const body = (await (await fetch(new URL("api/view", narrow.url))).json()) as { view: { nodes: { name: string }[]; policies: { name: string; events: unknown[] }[] }; problems: { kind: string; message: string }[] };
+      assert.deepEqual(body.problems.map((p) => p.kind), ["events"], "a handler may not read Events: left out and said");
+      assert.match(body.problems[0]!.message, /may not list \/apis\/events\.k8s\.io\/v1\/namespaces\/default\/events \(HTTP 403\)/);
+      assert.deepEqual(body.view.nodes.map((n) => n.name), NODES, "what it may list is shown");
+      assert.ok(body.view.policies.every((p) => p.events.length === 0));
+      assert.match(narrow.stderr(), /warning: your credentials may not list/);
+    } finally {
+      await stopProcess(narrow.child);
+    }
   });
 
   test("read-only: anything but GET (and the preview) is refused; a foreign Host is refused", async () => {

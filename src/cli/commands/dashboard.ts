@@ -4,6 +4,7 @@
  * `nodenet controller --dashboard-port`).
  */
 import type { Command } from "commander";
+import { NodenetError } from "../../errors.ts";
 import { out } from "../io.ts";
 import { port } from "./cluster.ts";
 import { untilSignal } from "./lab.ts";
@@ -47,10 +48,24 @@ Examples:
     .action(async (flags: { kubeconfig?: string; address: string; port: number }) => {
       const { connect } = await import("../../cluster/kube/config.ts");
       const { Dashboard } = await import("../../dashboard/server.ts");
-      const kube = connect(flags.kubeconfig);
+      let kube;
+      try {
+        kube = connect(flags.kubeconfig);
+      } catch (error) {
+        throw new NodenetError("invalid-input", error instanceof Error ? error.message : String(error));
+      }
       const user = kube.config.getCurrentUser()?.name ?? "an unnamed user";
       const dashboard = new Dashboard({ kube, host: flags.address, port: flags.port, identity: `${user} (context ${kube.config.getCurrentContext()})`, log: (m) => process.stderr.write(`${m}\n`) });
-      const url = await dashboard.start();
+      let url: string;
+      try {
+        url = await dashboard.start();
+      } catch (error) {
+        await dashboard.stop().catch(() => undefined);
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "EADDRINUSE") throw new NodenetError("invalid-input", `--port ${flags.port}: something already listens on ${flags.address}:${flags.port} (choose another port, or --port 0 for any free one)`);
+        if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new NodenetError("invalid-input", `--address ${flags.address}: not an address of this machine`);
+        throw new NodenetError("backend-failed", `the dashboard cannot start: ${error instanceof Error ? error.message : String(error)}`);
+      }
       out(`dashboard: ${url}  (reading the cluster as ${user}; Ctrl-C stops it)`);
       for (const problem of dashboard.problems) process.stderr.write(`warning: ${problem.message}\n`);
       await untilSignal();

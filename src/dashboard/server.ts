@@ -16,6 +16,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { stringify } from "yaml";
 import type { Kube } from "../cluster/kube/config.ts";
+import { errorFields, type Logger } from "../log/logger.ts";
 import { MAX_PREVIEW_BYTES, previewPolicy } from "./preview.ts";
 import { nodeTopology } from "./topology.ts";
 import { clusterView } from "./view.ts";
@@ -28,8 +29,9 @@ export interface DashboardOptions {
   port: number;
   /** Where the page says its data comes from, e.g. "your kubeconfig (context lab)". */
   identity: string;
+  /** Changes within this long after the first of a burst go out as one view. Default 20 ms. */
   coalesceMs?: number;
-  log?: (message: string) => void;
+  log: Logger;
 }
 
 const WEB = new URL("./web/", import.meta.url);
@@ -46,21 +48,19 @@ const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const isLoopback = (host: string) => host === "localhost" || host.startsWith("127.") || host === "::1";
 
 export class Dashboard {
-  private readonly options: Required<Omit<DashboardOptions, "log">> & Pick<DashboardOptions, "log">;
+  private readonly options: Required<DashboardOptions>;
   private readonly watch: ClusterWatch;
   private readonly server: Server;
   private readonly clients = new Set<ServerResponse>();
-  private pending: Change[] = [];
-  private timer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   url = "";
 
   constructor(options: DashboardOptions) {
     this.options = { coalesceMs: 20, ...options };
-    this.watch = new ClusterWatch(options.kube, (change) => this.changed(change), options.log);
+    this.watch = new ClusterWatch({ kube: options.kube, coalesceMs: this.options.coalesceMs, log: options.log, onView: (changes) => this.push(changes) });
     this.server = createServer((request, response) => {
       this.route(request, response).catch((error: unknown) => {
-        this.options.log?.(`dashboard: ${request.method} ${request.url} failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.options.log.error({ method: request.method, url: request.url, ...errorFields(error) }, "request failed");
         if (!response.headersSent) send(response, 500, "text/plain; charset=utf-8", "internal error (see the dashboard's log)");
         else response.end();
       });
@@ -84,7 +84,6 @@ export class Dashboard {
 
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
-    clearTimeout(this.timer);
     for (const client of this.clients) client.end();
     this.clients.clear();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -96,14 +95,8 @@ export class Dashboard {
     return this.watch.problems;
   }
 
-  private changed(change: Change): void {
-    this.pending.push(change);
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      const changes = this.pending;
-      this.pending = [];
-      if (this.clients.size) this.broadcast(`event: view\ndata: ${JSON.stringify(this.viewPayload(changes))}\n\n`);
-    }, this.options.coalesceMs);
+  private push(changes: Change[]): void {
+    if (this.clients.size) this.broadcast(`event: view\ndata: ${JSON.stringify(this.viewPayload(changes))}\n\n`);
   }
 
   private broadcast(text: string): void {

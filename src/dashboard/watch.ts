@@ -5,6 +5,11 @@
  * caller's credentials. Read-only: it lists and watches, nothing else, and
  * never asks for Secrets.
  *
+ * The informers run on the controller kit (src/cluster/kube/controller-kit.ts):
+ * every event enqueues one key, "view", after `coalesceMs`, and the
+ * reconciler hands the changes of that burst to `onView` — one recomputed
+ * view per burst, however many objects changed.
+ *
  * A kind the caller may not list (403) is left out and reported — the views
  * that need it say so — instead of retrying for ever; the rest still works.
  */
@@ -13,9 +18,11 @@ import type { NodeState } from "../cluster/api/node-state.ts";
 import type { Policy } from "../cluster/api/policy.ts";
 import type { Kube } from "../cluster/kube/config.ts";
 import { withTimeout } from "../cluster/kube/backoff.ts";
-import { Informer, resourceSource, type InformerSource } from "../cluster/kube/informer.ts";
+import { ControllerKit } from "../cluster/kube/controller-kit.ts";
+import { resourceSource, type Informer, type InformerSource } from "../cluster/kube/informer.ts";
 import { nodeSource, type Node } from "../cluster/kube/nodes.ts";
 import { enactmentClient, nodeStateClient, policyClient, type KubeObject } from "../cluster/kube/resources.ts";
+import type { Logger } from "../log/logger.ts";
 import type { ClusterObjects, DashboardEvent } from "./view.ts";
 
 export type WatchedKind = "nodes" | "states" | "policies" | "enactments" | "events";
@@ -80,37 +87,42 @@ function eventSource(kube: Kube): InformerSource<EventObject> {
 }
 
 const statusOf = (error: unknown): number | undefined => (error as { code?: number; statusCode?: number }).code ?? (error as { statusCode?: number }).statusCode;
+const KINDS: WatchedKind[] = ["nodes", "states", "policies", "enactments", "events"];
+const VIEW_KEY = "view";
+
+export interface ClusterWatchOptions {
+  kube: Kube;
+  /** Called once per burst of changes (after `coalesceMs`), with the changes of the burst. */
+  onView: (changes: Change[]) => void;
+  coalesceMs: number;
+  log: Logger;
+}
 
 export class ClusterWatch {
-  private readonly nodes: Informer<Node>;
-  private readonly states: Informer<NodeState>;
-  private readonly policies: Informer<Policy>;
-  private readonly enactments: Informer<Enactment>;
-  private readonly events: Informer<EventObject>;
-  private readonly sources: Record<WatchedKind, InformerSource<KubeObject>>;
-  private readonly started: Informer<KubeObject>[] = [];
+  private readonly kit: ControllerKit;
+  private readonly sources: { [K in WatchedKind]: InformerSource<KubeObject> };
+  private informers: Partial<Record<WatchedKind, Informer<KubeObject>>> = {};
+  private pending: Change[] = [];
+  private readonly options: ClusterWatchOptions;
   readonly problems: AccessProblem[] = [];
 
-  constructor(kube: Kube, onChange: (change: Change) => void, log?: (message: string) => void) {
-    const notify = (kind: WatchedKind) => (e: { object: KubeObject }) =>
-      onChange({ kind, name: e.object.metadata.name, resourceVersion: e.object.metadata.resourceVersion ?? "", receivedAt: Date.now() });
-    const sources = {
+  constructor(options: ClusterWatchOptions) {
+    this.options = options;
+    const { kube } = options;
+    this.kit = new ControllerKit({ config: kube.config, log: options.log });
+    this.sources = {
       nodes: nodeSource(kube),
       states: resourceSource(nodeStateClient(kube)),
       policies: resourceSource(policyClient(kube)),
       enactments: resourceSource(enactmentClient(kube)),
       events: eventSource(kube),
-    };
-    this.sources = sources as unknown as Record<WatchedKind, InformerSource<KubeObject>>;
-    this.nodes = new Informer(kube.config, sources.nodes, notify("nodes"), { log });
-    this.states = new Informer(kube.config, sources.states, notify("states"), { log });
-    this.policies = new Informer(kube.config, sources.policies, notify("policies"), { log });
-    this.enactments = new Informer(kube.config, sources.enactments, notify("enactments"), { log });
-    this.events = new Informer(kube.config, sources.events, notify("events"), { log });
-  }
-
-  private informer(kind: WatchedKind): Informer<KubeObject> {
-    return { nodes: this.nodes, states: this.states, policies: this.policies, enactments: this.enactments, events: this.events }[kind] as unknown as Informer<KubeObject>;
+    } as unknown as { [K in WatchedKind]: InformerSource<KubeObject> };
+    this.kit.build(async () => {
+      const changes = this.pending;
+      this.pending = [];
+      options.onView(changes);
+      return {};
+    });
   }
 
   /**
@@ -119,45 +131,61 @@ export class ClusterWatch {
    * waits for their caches. Other errors (the API server unreachable) throw.
    */
   async start(): Promise<void> {
-    const kinds: WatchedKind[] = ["nodes", "states", "policies", "enactments", "events"];
-    await Promise.all(
-      kinds.map(async (kind) => {
-        try {
-          await withTimeout(this.sources[kind].list(), LIST_TIMEOUT_MS, `listing ${this.sources[kind].path}`);
-        } catch (error) {
-          const status = statusOf(error);
-          if (status === 403 || status === 401) {
-            this.problems.push({ kind, message: `your credentials may not list ${this.sources[kind].path} (HTTP ${status}); the dashboard shows what it can without it` });
-            return;
-          }
-          throw new Error(`cannot list ${this.sources[kind].path}: ${error instanceof Error ? error.message : String(error)}`);
-        }
-        const informer = this.informer(kind);
-        this.started.push(informer);
-        await informer.start();
-      }),
-    );
+    const allowed = await Promise.all(KINDS.map((kind) => this.mayList(kind)));
+    for (const [i, kind] of KINDS.entries()) {
+      if (!allowed[i]) continue;
+      this.informers[kind] = this.kit.watch(this.sources[kind], {
+        delayMs: this.options.coalesceMs,
+        keys: (e) => {
+          this.pending.push({ kind, name: e.object.metadata.name, resourceVersion: e.object.metadata.resourceVersion ?? "", receivedAt: Date.now() });
+          return [VIEW_KEY];
+        },
+      });
+    }
+    await this.kit.start();
+    // The first lists' events describe the state the first view already shows.
+    this.pending = [];
+    this.kit.run();
+  }
+
+  private async mayList(kind: WatchedKind): Promise<boolean> {
+    const path = this.sources[kind].path;
+    try {
+      await withTimeout(this.sources[kind].list(), LIST_TIMEOUT_MS, `listing ${path}`);
+      return true;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 403 || status === 401) {
+        this.problems.push({ kind, message: `your credentials may not list ${path} (HTTP ${status}); the dashboard shows what it can without it` });
+        return false;
+      }
+      throw new Error(`cannot list ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.started.map((i) => i.stop()));
+    await this.kit.stop();
+  }
+
+  private list<T>(kind: WatchedKind): T[] {
+    return (this.informers[kind]?.list() ?? []) as T[];
   }
 
   objects(): ClusterObjects {
     return {
-      nodes: this.nodes.list(),
-      states: this.states.list(),
-      policies: this.policies.list(),
-      enactments: this.enactments.list(),
-      events: this.events.list().map((e) => e.event),
+      nodes: this.list<Node>("nodes"),
+      states: this.list<NodeState>("states"),
+      policies: this.list<Policy>("policies"),
+      enactments: this.list<Enactment>("enactments"),
+      events: this.list<EventObject>("events").map((e) => e.event),
     };
   }
 
   state(node: string): NodeState | undefined {
-    return this.states.get(node);
+    return this.informers.states?.get(node) as NodeState | undefined;
   }
 
   policy(name: string): Policy | undefined {
-    return this.policies.get(name);
+    return this.informers.policies?.get(name) as Policy | undefined;
   }
 }

@@ -10,7 +10,8 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { parse, stringify } from "yaml";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -133,11 +134,16 @@ describe("nodenet dashboard in headless Chromium", () => {
   });
 
   test("a policy applied now appears, and each tile turns Available through the live path (delay from the status write measured)", async (t) => {
-    const seen = new Map<string, { rv: string; at: number }>();
+    // Every status write of each node's enactment, in order, as a watch sees it: the first Available one is "the status change".
+    const writes = new Map<string, { rv: string; phase: string; at: number }[]>();
     const watch = new Informer(lab().kube.config, resourceSource(lab().enactments, { labelSelector: `nmstate.io/policy=${STORAGE_POLICY}` }), (e) => {
       const node = e.object.metadata.labels?.["nmstate.io/node"] ?? "";
-      if (e.type !== "deleted" && currentPhase((e.object as Enactment).status?.conditions) === "Available" && !seen.has(node)) seen.set(node, { rv: e.object.metadata.resourceVersion ?? "", at: Date.now() });
+      if (e.type === "deleted") return;
+      const list = writes.get(node) ?? [];
+      list.push({ rv: e.object.metadata.resourceVersion ?? "", phase: currentPhase((e.object as Enactment).status?.conditions) ?? "", at: Date.now() });
+      writes.set(node, list);
     });
+    const firstAvailable = (node: string) => writes.get(node)?.findIndex((w) => w.phase === "Available") ?? -1;
     await watch.start();
     try {
       await page.evaluate(`location.hash = "#/rollout/${STORAGE_POLICY}"`);
@@ -156,9 +162,12 @@ describe("nodenet dashboard in headless Chromium", () => {
       assert.ok(phasesSeen.has("Progressing") || phasesSeen.has("Pending"), `the tiles went through the rollout (seen: ${[...phasesSeen].join(", ")})`);
       const delays: string[] = [];
       for (const tile of tiles) {
-        const write = await eventually(`the test's own watch to see ${tile.node} Available`, 10_000, () => seen.get(tile.node));
-        // The tile turned Available on the very write the test's watch saw: pushed, not polled.
-        assert.equal(tile.phaseRv, write.rv, `${tile.node}: the tile changed on the status write ${write.rv}`);
+        const first = await eventually(`the test's own watch to see ${tile.node} Available`, 10_000, () => (firstAvailable(tile.node) >= 0 ? firstAvailable(tile.node) : undefined));
+        const history = writes.get(tile.node)!;
+        const write = history[first]!;
+        // The tile turned Available on that write, or on one right after it that came in the same coalesced burst.
+        const changedOn = history.findIndex((w) => w.rv === tile.phaseRv);
+        assert.ok(changedOn >= first && history.slice(first, changedOn + 1).every((w) => w.phase === "Available"), `${tile.node}: the tile changed on status write ${tile.phaseRv}, the first Available one being ${write.rv} (${JSON.stringify(history)})`);
         const delay = tile.changedAt - write.at;
         delays.push(`${tile.node} ${delay} ms`);
         assert.ok(delay < 2_000, `${tile.node}: the tile turned Available ${delay} ms after the status write was visible to a watch (must be within 2 s)`);
@@ -295,7 +304,13 @@ spec:
   test("with a narrower identity (a node's handler) it shows what that identity may list, and says what it may not", async () => {
     const handlerKubeconfig = readLabState(lab().name)?.nodes.kubeconfigs?.handlers["node-1"];
     assert.ok(handlerKubeconfig, "the lab has node-1's handler identity");
-    const narrow = await startDashboard(handlerKubeconfig);
+    // The handler's kubeconfig names the API server as the nodes reach it (through the simulated network); from here, the host's address.
+    const config = parse(readFileSync(handlerKubeconfig, "utf8")) as { clusters: { cluster: { server: string } }[] };
+    const admin = parse(readFileSync(lab().kubeconfig, "utf8")) as { clusters: { cluster: { server: string } }[] };
+    for (const cluster of config.clusters) cluster.cluster.server = admin.clusters[0]!.cluster.server;
+    const narrowConfig = join(OUTPUT, "handler-node-1.kubeconfig");
+    writeFileSync(narrowConfig, stringify(config), { mode: 0o600 });
+    const narrow = await startDashboard(narrowConfig);
     try {
       const body = (await (await fetch(new URL("api/view", narrow.url))).json()) as { view: { nodes: { name: string }[]; policies: { name: string; events: unknown[] }[] }; problems: { kind: string; message: string }[] };
       assert.deepEqual(body.problems.map((p) => p.kind), ["events"], "a handler may not read Events: left out and said");
@@ -305,6 +320,7 @@ spec:
       assert.match(narrow.stderr(), /warning: your credentials may not list/);
     } finally {
       await stopProcess(narrow.child);
+      rmSync(narrowConfig, { force: true });
     }
   });
 

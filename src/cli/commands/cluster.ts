@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Kube } from "../../cluster/kube/config.ts";
+import type { Logger } from "../../log/logger.ts";
 import { NodenetError } from "../../errors.ts";
 import { positiveSeconds } from "../io.ts";
 import { untilSignal } from "./lab.ts";
@@ -164,16 +165,17 @@ Events in "default" — no Secrets. See docs/dashboard.md.`,
               }
             : undefined;
         const kube = connect(flags.kubeconfig);
+        const log = createLogger({ level: flags.logLevel, format: flags.logFormat, base: { component: "controller" } });
         const controller = new Controller({
           kube,
           namespace: flags.namespace,
           identity: flags.identity ?? `${hostname()}-${randomBytes(3).toString("hex")}`,
-          log: createLogger({ level: flags.logLevel, format: flags.logFormat, base: { component: "controller" } }),
+          log,
           ...(webhook ? { webhook } : {}),
         });
         controller.start();
         // Every replica serves the dashboard, leader or not: it only reads.
-        const dashboard = flags.dashboardPort > 0 ? await startControllerDashboard(kube, flags.dashboardAddress, flags.dashboardPort) : undefined;
+        const dashboard = flags.dashboardPort > 0 ? await startControllerDashboard(kube, flags.dashboardAddress, flags.dashboardPort, log.child({ component: "dashboard" })) : undefined;
         await untilSignal();
         await dashboard?.stop();
         await controller.stop();
@@ -181,12 +183,11 @@ Events in "default" — no Secrets. See docs/dashboard.md.`,
     );
 }
 
-async function startControllerDashboard(kube: Kube, host: string, port: number) {
+async function startControllerDashboard(kube: Kube, host: string, port: number, log: Logger) {
   const { Dashboard } = await import("../../dashboard/server.ts");
-  const log = (m: string) => process.stderr.write(`${new Date().toISOString()} dashboard: ${m}\n`);
   const dashboard = new Dashboard({ kube, host, port, identity: "the nodenet controller's service account", log });
-  log(`serving ${await dashboard.start()}`);
-  for (const problem of dashboard.problems) log(`warning: ${problem.message}`);
+  log.info({ url: await dashboard.start() }, "serving the dashboard");
+  for (const problem of dashboard.problems) log.warn({ kind: problem.kind }, problem.message);
   return dashboard;
 }
 

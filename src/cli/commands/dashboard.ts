@@ -48,6 +48,7 @@ Examples:
     .action(async (flags: { kubeconfig?: string; address: string; port: number }) => {
       const { connect } = await import("../../cluster/kube/config.ts");
       const { Dashboard } = await import("../../dashboard/server.ts");
+      const { createLogger } = await import("../../log/logger.ts");
       let kube;
       try {
         kube = connect(flags.kubeconfig);
@@ -55,7 +56,7 @@ Examples:
         throw new NodenetError("invalid-input", error instanceof Error ? error.message : String(error));
       }
       const user = kube.config.getCurrentUser()?.name ?? "an unnamed user";
-      const dashboard = new Dashboard({ kube, host: flags.address, port: flags.port, identity: `${user} (context ${kube.config.getCurrentContext()})`, log: (m) => process.stderr.write(`${m}\n`) });
+      const dashboard = new Dashboard({ kube, host: flags.address, port: flags.port, identity: `${user} (context ${kube.config.getCurrentContext()})`, log: createLogger({ level: "warn", base: { component: "dashboard" } }) });
       let url: string;
       try {
         url = await dashboard.start();

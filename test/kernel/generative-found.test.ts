@@ -100,3 +100,20 @@ test("a vxlan made over an existing link takes its's MTU minus 50 on the kernel 
   assert.equal(await mtu(kernel), 1350);
   assert.equal(await mtu(memory), 1350);
 });
+
+// fuzz --seed 7 --steps 4 --runs 4, step 2: rules of one priority, listed by content instead of the kernel's order.
+test("route rules of one priority: show lists them in the order the kernel tries them (insertion), and the memory backend agrees", async (t) => {
+  const { ns, kernel, memory } = await kernelAndMemory(t, "memrules");
+  const rule = (table: number) => `  - {priority: 3000, ip-from: 192.0.2.0/28, route-table: ${table}}`;
+  const first = loadDesired([{ file: "rules.yml", text: `route-rules:\n  config:\n${rule(302)}\n${rule(300)}\n` }]).state!;
+  const second = loadDesired([{ file: "more.yml", text: `route-rules:\n  config:\n${rule(301)}\n` }]).state!;
+  for (const desired of [first, second]) {
+    await applyState(kernel, desired, { timeoutSeconds: 600 });
+    await applyState(memory, desired, { timeoutSeconds: 600 });
+  }
+  const listed = (await kernel.read()).state["route-rules"]?.config?.filter((r) => r.priority === 3000).map((r) => r["route-table"]);
+  const kernelOrder = (await ns.ipJson<{ priority: number; table: string }[]>(["rule", "show"])).filter((r) => r.priority === 3000).map((r) => Number(r.table));
+  assert.deepEqual(kernelOrder, [302, 300, 301], "the kernel keeps them in the order they were added");
+  assert.deepEqual(listed, kernelOrder, "show lists them as the kernel does");
+  assert.equal(toYaml((await memory.read()).state["route-rules"]), toYaml((await kernel.read()).state["route-rules"]));
+});

@@ -52,4 +52,9 @@ describe("rules", () => {
     assert.deepEqual(rules.map((r) => `${r.family} ${r.priority}`), ["ipv4 1000", "ipv4 2000", "ipv6 500"]);
     assert.equal(rules[2]?.["ip-from"], "2001:db8::/32");
   });
+
+  it("keeps the kernel's order among rules of one priority (the order it tries them)", () => {
+    const rules = rulesSection([{ priority: 100, src: "all", table: "302" }, { priority: 100, src: "all", table: "300" }, { priority: 100, src: "all", table: "301" }], []);
+    assert.deepEqual(rules.map((r) => r["route-table"]), [302, 300, 301]);
+  });
 });

@@ -84,12 +84,14 @@ export function ruleEntry(rule: IpRule, family: Family): RouteRule | undefined {
   return out;
 }
 
+/**
+ * IPv4 before IPv6, then by priority; rules of one priority keep the order
+ * `ip rule show` lists them in, which is the order the kernel tries them
+ * (a new rule goes after those of its priority): sorting them by content
+ * would report an evaluation order the kernel does not have.
+ */
 export function compareRules(a: RouteRule, b: RouteRule): number {
-  return (
-    compareText(a.family ?? "", b.family ?? "") ||
-    (a.priority ?? 0) - (b.priority ?? 0) ||
-    compareText(JSON.stringify(a), JSON.stringify(b))
-  );
+  return compareText(a.family ?? "", b.family ?? "") || (a.priority ?? 0) - (b.priority ?? 0);
 }
 
 export function rulesSection(v4: readonly IpRule[], v6: readonly IpRule[]): RouteRule[] {

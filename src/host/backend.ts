@@ -43,6 +43,8 @@ export interface HostBackend {
   /** The persisted record committed changes are merged into (ADR 0011); undefined: none (memory only). */
   readonly recordFile?: string | undefined;
   read(scope?: ReadScope): Promise<HostSnapshot>;
+  /** One operation as this backend carries it out, for users (`diff --plan`, `apply --dry-run`, failures). */
+  describe(op: Operation): string;
   /**
    * Runs operations in order and stops at the first failure, throwing an
    * ExecuteError that names it. Operations before it have taken effect.

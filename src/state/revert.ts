@@ -24,7 +24,7 @@ function restorable(iface: Interface): Interface {
   for (const family of ["ipv4", "ipv6"] as const) {
     const ip = out[family];
     if (!ip || ip.enabled === false || (!ip.dhcp && !(ip as { autoconf?: boolean }).autoconf && !ip.address?.length)) {
-      // IPv6 that was on without addresses stays on: `enabled: false` would turn the kernel's IPv6 off (disable_ipv6=1).
+      // IPv6 that was on without addresses stays on: `enabled: false` would turn the interface's IPv6 off.
       out[family] = family === "ipv6" && ip?.enabled === true ? { enabled: true, address: [] } : { enabled: false };
       // The router-advertisement switch goes back as it was (an apply of an IPv6 section sets it).
       const acceptRa = (ip as { "accept-ra"?: number } | undefined)?.["accept-ra"];

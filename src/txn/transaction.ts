@@ -19,7 +19,7 @@ import { diffStates, type StateDiff } from "../state/diff.ts";
 import { boundedList } from "../state/bounded.ts";
 import { formatIssue, hasErrors, type Issue } from "../state/issues.ts";
 import { mergeStates, type MergedState } from "../state/merge/index.ts";
-import { plan, describe, type Operation } from "../state/plan/index.ts";
+import { plan, type Operation } from "../state/plan/index.ts";
 import { revertState } from "../state/revert.ts";
 import type { NetworkState } from "../state/schema/state.ts";
 import { validate, type ValidateOptions } from "../state/validate/index.ts";
@@ -434,4 +434,3 @@ async function commitLocked(backend: HostBackend, prepared: PreparedChange, opti
   return result;
 }
 
-export { describe };

@@ -8,7 +8,8 @@
  * `applyState` like any backend, so production code has no switch for it.
  */
 import { ExecuteError, type HostBackend } from "../../src/host/backend.ts";
-import { describe, type Operation } from "../../src/state/plan/operations.ts";
+import type { Operation } from "../../src/state/plan/operations.ts";
+import { describe } from "../../src/host/kernel/commands.ts";
 
 export interface FailingOnce {
   backend: HostBackend;

@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import { NodenetError } from "../../src/errors.ts";
 import { KernelBackend } from "../../src/host/kernel/backend.ts";
 import { bridge } from "../../src/host/kernel/exec.ts";
-import { describe as describeOp } from "../../src/state/plan/operations.ts";
+import { describe as describeOp } from "../../src/host/kernel/commands.ts";
 import { applyState } from "../../src/txn/transaction.ts";
 import { TestNetns } from "../helpers/netns.ts";
 import { probes, state, twoNicHost } from "../helpers/uml-host.ts";

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { applyState } from "../../src/txn/transaction.ts";
-import { describe as describeOp } from "../../src/state/plan/operations.ts";
+import { describe as describeOp } from "../../src/host/kernel/commands.ts";
 import { probes, state, twoNicHost } from "../helpers/uml-host.ts";
 import type { TestNetns } from "../helpers/netns.ts";
 import type { KernelBackend } from "../../src/host/kernel/backend.ts";

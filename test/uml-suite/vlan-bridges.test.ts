@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { KernelBackend } from "../../src/host/kernel/backend.ts";
 import { bridge } from "../../src/host/kernel/exec.ts";
-import { describe as describeOp } from "../../src/state/plan/operations.ts";
+import { describe as describeOp } from "../../src/host/kernel/commands.ts";
 import { applyState } from "../../src/txn/transaction.ts";
 import { toYaml } from "../../src/cli/io.ts";
 import { TestNetns } from "../helpers/netns.ts";

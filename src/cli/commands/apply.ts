@@ -156,7 +156,7 @@ Examples:
           dryRun: Boolean(flags.dryRun),
           onEvent: reporter(Boolean(flags.quiet), loaded.relocate),
         });
-        if (flags.dryRun) out(result.operations.length ? renderPlan(result.operations) : "nothing to do");
+        if (flags.dryRun) out(result.operations.length ? renderPlan(backend, result.operations) : "nothing to do");
       } catch (error) {
         if (flags.json && error instanceof NodenetError) out(failureJson(error));
         if (error instanceof NodenetError && error.issues.length) {

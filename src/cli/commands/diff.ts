@@ -44,6 +44,6 @@ Example:
         return;
       }
       out(renderDiff(diff));
-      if (flags.plan) out(operations.length ? `\nplan (${operations.length} operations):\n${renderPlan(operations)}` : "\nplan: nothing to do");
+      if (flags.plan) out(operations.length ? `\nplan (${operations.length} operations):\n${renderPlan(backend, operations)}` : "\nplan: nothing to do");
     });
 }

@@ -5,7 +5,7 @@
 import { hostname } from "node:os";
 import type { HostBackend, HostSnapshot, ReadScope } from "../backend.ts";
 import type { Operation } from "../../state/plan/operations.ts";
-import { commandOf } from "../../state/plan/operations.ts";
+import { commandOf, describe } from "./commands.ts";
 import { autoSettingsFields } from "../../state/plan/index.ts";
 import { DynamicAddressingManager } from "./dynamic.ts";
 import { canonicalIp } from "../../state/ip-address.ts";
@@ -122,6 +122,11 @@ export class KernelBackend implements HostBackend {
     const now = netnsIdentity(this.netns);
     if (now === this.identity) return undefined;
     return now ? `namespace ${this.netns} was deleted and re-created (it is another namespace now)` : `namespace ${this.netns} was deleted`;
+  }
+
+  /** The iproute2 command (or nodenet step) an operation stands for: `ip link add br0 type bridge`. */
+  describe(op: Operation): string {
+    return describe(op);
   }
 
   async execute(ops: readonly Operation[]): Promise<void> {

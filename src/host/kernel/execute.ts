@@ -6,7 +6,8 @@
  * touches. A failing line is mapped back to its operation.
  */
 import { ExecuteError } from "../backend.ts";
-import { commandOf, describe, type Operation } from "../../state/plan/operations.ts";
+import type { Operation } from "../../state/plan/operations.ts";
+import { commandOf, describe } from "./commands.ts";
 import { CommandError, inNetns, run } from "./exec.ts";
 
 type Tool = "ip" | "ip6" | "bridge" | "sysctl" | "single";
@@ -97,4 +98,3 @@ export async function executeSegments(netns: string | undefined, ops: readonly O
   }
 }
 
-export { describe };

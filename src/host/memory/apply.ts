@@ -1,41 +1,28 @@
 /** One operation applied to the in-memory host, with the kernel's effects and refusals. */
 import type { Operation } from "../../state/plan/operations.ts";
+import { kernelBridgeOptions, kernelBridgePortOptions } from "../kernel/bridge-options.ts";
 import { addAddress, deleteAddress, removeAddresses } from "./addresses.ts";
 import { addPortVlan, deletePortVlan, setBondOptions, setBridgeOptions, setPortOptions } from "./controllers.ts";
 import { setDns, setDynamic, type Leases } from "./dynamic.ts";
 import { setLinkState } from "./link-state.ts";
 import { addLink, deleteLink, setLink } from "./links.ts";
-import { fail, getLink, type MemHost } from "./model.ts";
+import { fail, getLink, type MemHost, type MemLink } from "./model.ts";
+import { sysctlKey } from "../kernel/commands.ts";
 import { setMaster } from "./ports.ts";
 import { addMultipathRoute, addRoute, addRule, deleteRoute, deleteRule } from "./routes.ts";
 
-/** `net/ipv4/conf/IFACE/forwarding` (a `.` in IFACE is written `/` in the key). */
-function setSysctl(host: MemHost, key: string, value: string): void {
-  const forwarding = /^net\/ipv4\/conf\/(.+)\/forwarding$/.exec(key);
-  if (forwarding) {
-    const name = forwarding[1]!.replaceAll("/", ".");
-    const link = host.links.get(name);
-    if (!link) fail(`sysctl: cannot stat /proc/sys/${key}: No such file or directory`);
-    link!.forwarding = value.trim() !== "0";
-    return;
-  }
-  const acceptRa = /^net\/ipv6\/conf\/(.+)\/accept_ra$/.exec(key);
-  if (acceptRa) {
-    const link = host.links.get(acceptRa[1]!.replaceAll("/", "."));
-    if (!link) fail(`sysctl: cannot stat /proc/sys/${key}: No such file or directory`);
-    link!.acceptRa = Number(value.trim());
-    return;
-  }
-  const ipv6 = /^net\/ipv6\/conf\/(.+)\/disable_ipv6$/.exec(key);
-  if (ipv6) {
-    const link = host.links.get(ipv6[1]!.replaceAll("/", "."));
-    if (!link) fail(`sysctl: cannot stat /proc/sys/${key}: No such file or directory`);
-    link!.ipv6Disabled = value.trim() !== "0";
-    // As the kernel does: turning IPv6 off drops every IPv6 address of the link.
-    if (link!.ipv6Disabled) link!.addresses.ipv6 = [];
-    return;
-  }
-  host.sysctls.set(key, value);
+/** The link whose `net/FAMILY/conf/IFACE/KEY` sysctl is written, failing as sysctl does when it is missing. */
+function sysctlLink(host: MemHost, family: "ipv4" | "ipv6", name: string, key: string): MemLink {
+  const link = host.links.get(name);
+  if (!link) fail(`sysctl: cannot stat /proc/sys/${sysctlKey(family, name, key)}: No such file or directory`);
+  return link!;
+}
+
+function setIpv6(host: MemHost, name: string, enabled: boolean): void {
+  const link = sysctlLink(host, "ipv6", name, "disable_ipv6");
+  link.ipv6Disabled = !enabled;
+  // As the kernel does: turning IPv6 off drops every IPv6 address of the link.
+  if (!enabled) link.addresses.ipv6 = [];
 }
 
 export function applyOperation(host: MemHost, op: Operation, leases: Leases): void {
@@ -48,16 +35,16 @@ export function applyOperation(host: MemHost, op: Operation, leases: Leases): vo
       return setLink(host, op);
     case "link-state":
       return setLinkState(host, op.name, op.up);
-    case "link-master":
-      return setMaster(host, op.name, op.master);
+    case "link-controller":
+      return setMaster(host, op.name, op.controller);
     case "bridge-options":
-      return setBridgeOptions(host, op.name, op.options);
+      return setBridgeOptions(host, op.name, { ...kernelBridgeOptions(op.options), ...(op.vlanFiltering !== undefined ? { vlan_filtering: op.vlanFiltering ? 1 : 0 } : {}) });
     case "bond-options":
       return setBondOptions(host, op);
-    case "bridge-port":
-      return setPortOptions(host, op.name, "linux-bridge", op.options);
-    case "bond-port":
-      return setPortOptions(host, op.name, "bond", op.options);
+    case "bridge-port-options":
+      return setPortOptions(host, op.name, "linux-bridge", kernelBridgePortOptions(op.options));
+    case "bond-port-options":
+      return setPortOptions(host, op.name, "bond", { queue_id: op.options["queue-id"], prio: op.options.priority });
     case "vlan-add":
       return addPortVlan(host, op);
     case "vlan-del":
@@ -76,8 +63,14 @@ export function applyOperation(host: MemHost, op: Operation, leases: Leases): vo
       return addRule(host, op.rule);
     case "rule-del":
       return deleteRule(host, op.rule);
-    case "sysctl":
-      return setSysctl(host, op.key, op.value);
+    case "ipv4-forwarding":
+      sysctlLink(host, "ipv4", op.name, "forwarding").forwarding = op.enabled;
+      return;
+    case "ipv6-switch":
+      return setIpv6(host, op.name, op.enabled);
+    case "ipv6-accept-ra":
+      sysctlLink(host, "ipv6", op.name, "accept_ra").acceptRa = op.accept;
+      return;
     case "ra-flush":
       // The model hears no router advertisements of its own (its SLAAC is the autoconf lease, stopped by
       // the dynamic operation), so there are no RA routes; dynamic IPv6 addresses go as in the kernel.

@@ -49,12 +49,12 @@ describe("MemoryBackend: execute", () => {
   test("kernel refusals: File exists, Cannot find device, enslaving an up port to a bond", async (t) => {
     const backend = memory(t, { interfaces: [NIC("eth1"), { name: "bond0", type: "bond", state: "up", "link-aggregation": { mode: "active-backup" } }] });
     const messageOf = async (op: Operation) => (await failure(backend.execute([op]))).message;
-    assert.match(await messageOf({ op: "link-add", name: "bond0", create: { kind: "bridge" } }), /RTNETLINK answers: File exists$/);
+    assert.match(await messageOf({ op: "link-add", name: "bond0", create: { kind: "linux-bridge" } }), /RTNETLINK answers: File exists$/);
     assert.match(await messageOf({ op: "link-state", name: "nope", up: true }), /Cannot find device "nope"$/);
-    assert.match(await messageOf({ op: "link-master", name: "eth1", master: "bond0" }), /Device can not be enslaved while up/);
+    assert.match(await messageOf({ op: "link-controller", name: "eth1", controller: "bond0" }), /Device can not be enslaved while up/);
     await backend.execute([
       { op: "link-state", name: "eth1", up: false },
-      { op: "link-master", name: "eth1", master: "bond0" },
+      { op: "link-controller", name: "eth1", controller: "bond0" },
     ]);
     const eth1 = await ifaceOf(backend, "eth1");
     assert.equal(eth1?.controller, "bond0");
@@ -67,9 +67,9 @@ describe("MemoryBackend: execute", () => {
     await backend.execute([
       { op: "link-add", name: "va", create: { kind: "veth", peer: "vb" } },
       { op: "link-add", name: "va.10", create: { kind: "vlan", base: "va", id: 10 } },
-      { op: "link-add", name: "mv0", create: { kind: "macvlan", base: "va.10", mode: "bridge" } },
-      { op: "link-add", name: "br0", create: { kind: "bridge" } },
-      { op: "link-master", name: "vb", master: "br0" },
+      { op: "link-add", name: "mv0", create: { kind: "mac-vlan", base: "va.10", mode: "bridge" } },
+      { op: "link-add", name: "br0", create: { kind: "linux-bridge" } },
+      { op: "link-controller", name: "vb", controller: "br0" },
     ]);
     assert.deepEqual(await names(backend), ["br0", "mv0", "va", "va.10", "vb"]);
     assert.equal((await ifaceOf(backend, "vb"))?.veth?.peer, "va");

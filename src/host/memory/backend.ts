@@ -23,7 +23,8 @@
  * finds no checkpoint and exits.
  */
 import { ExecuteError, type HostBackend, type HostSnapshot } from "../backend.ts";
-import { describe, type Operation } from "../../state/plan/operations.ts";
+import type { Operation } from "../../state/plan/operations.ts";
+import { describe } from "../kernel/commands.ts";
 import type { NetworkState } from "../../state/schema/state.ts";
 import { applyOperation } from "./apply.ts";
 import type { DhcpLease } from "./dynamic.ts";
@@ -71,6 +72,11 @@ export class MemoryBackend implements HostBackend {
 
   async read(): Promise<HostSnapshot> {
     return renderSnapshot(this.host);
+  }
+
+  /** In the kernel's words: this backend emulates the kernel, refusals and all. */
+  describe(op: Operation): string {
+    return describe(op);
   }
 
   async execute(ops: readonly Operation[]): Promise<void> {

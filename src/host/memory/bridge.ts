@@ -7,7 +7,8 @@
  */
 import type { BridgeOptions, BridgePort, BridgePortVlan } from "../../state/schema/bridge.ts";
 import type { VlanEntry } from "../../state/plan/operations.ts";
-import { MULTICAST_COUNTERS, portVlanOf, vlanEntries } from "../../state/plan/bridge.ts";
+import { portVlanOf, vlanEntries } from "../../state/plan/bridge.ts";
+import { MULTICAST_COUNTERS } from "../kernel/bridge-options.ts";
 import type { VlanFlags } from "./model.ts";
 
 /** What `ip link add BR type bridge` starts with. */

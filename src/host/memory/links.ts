@@ -18,24 +18,13 @@ import { fail, getLink, kernelErrors, lowerOf, newLink, portsOf, type MemHost, t
 import { adjustBridge, release } from "./ports.ts";
 import { flushRoutes, viaLink } from "./routes.ts";
 
-const TYPES: Record<LinkCreate["kind"], InterfaceType> = {
-  bridge: "linux-bridge",
-  bond: "bond",
-  vlan: "vlan",
-  vxlan: "vxlan",
-  macvlan: "mac-vlan",
-  veth: "veth",
-  dummy: "dummy",
-  vrf: "vrf",
-};
-
 const MIN_MTU = 68;
 const MAX_MTU = 65535;
 
 /** `ip link add NAME …` */
 export function addLink(host: MemHost, name: string, create: LinkCreate): void {
   if (host.links.has(name)) throw kernelErrors.exists();
-  const type = TYPES[create.kind];
+  const type: InterfaceType = create.kind;
   switch (create.kind) {
     case "veth": {
       if (host.links.has(create.peer)) throw kernelErrors.exists();
@@ -51,10 +40,10 @@ export function addLink(host: MemHost, name: string, create: LinkCreate): void {
       host.links.set(name, newLink(host, name, type, { mtu: base.mtu, mac: base.mac, vlan: { "base-iface": base.name, id: create.id, protocol, "reorder-headers": true, "loose-binding": false } }));
       return;
     }
-    case "macvlan": {
+    case "mac-vlan": {
       const base = getLink(host, create.base);
       if (base.master && host.links.get(base.master)?.type !== "vrf") throw kernelErrors.busy();
-      host.links.set(name, newLink(host, name, type, { mtu: base.mtu, macvlan: { "base-iface": base.name, mode: create.mode as MacVlan["mode"], promiscuous: !create.nopromisc } }));
+      host.links.set(name, newLink(host, name, type, { mtu: base.mtu, macvlan: { "base-iface": base.name, mode: create.mode as MacVlan["mode"], promiscuous: create.promiscuous !== false } }));
       return;
     }
     case "vxlan": {
@@ -66,20 +55,20 @@ export function addLink(host: MemHost, name: string, create: LinkCreate): void {
         ...(create.base ? { "base-iface": create.base } : {}),
         ...(create.remote ? { remote: create.remote } : {}),
         ...(create.local ? { local: create.local } : {}),
-        "destination-port": create.port,
+        "destination-port": create.destinationPort,
         learning: create.learning !== false,
       };
       host.links.set(name, newLink(host, name, type, { mtu, vxlan }));
       return;
     }
-    case "bridge":
+    case "linux-bridge":
       host.links.set(name, newLink(host, name, type, { bridge: { ...BRIDGE_DEFAULTS } }));
       return;
     case "bond":
       host.links.set(name, newLink(host, name, type, { bond: { mode: bondMode(create.mode), options: {} } }));
       return;
     case "vrf":
-      host.links.set(name, newLink(host, name, type, { mtu: 65575, vrfTable: create.table }));
+      host.links.set(name, newLink(host, name, type, { mtu: 65575, vrfTable: create.tableId }));
       return;
     case "dummy":
       host.links.set(name, newLink(host, name, type));
@@ -145,12 +134,12 @@ function applyMtu(host: MemHost, link: MemLink, mtu: number): void {
 export function setLink(host: MemHost, op: Extract<Operation, { op: "link-set" }>): void {
   const link = getLink(host, op.name);
   if (op.mtu !== undefined && op.mtu !== link.mtu) setMtu(host, link, op.mtu);
-  if (op.address !== undefined) {
-    link.mac = op.address.toUpperCase();
+  if (op.mac !== undefined) {
+    link.mac = op.mac.toUpperCase();
     link.macSet = true;
     const master = link.master ? host.links.get(link.master) : undefined;
     if (master?.type === "linux-bridge") adjustBridge(host, master);
   }
-  if (op.alias !== undefined) link.alias = op.alias;
-  if (op.promisc !== undefined) link.promisc = op.promisc;
+  if (op.description !== undefined) link.alias = op.description;
+  if (op.acceptAllMac !== undefined) link.promisc = op.acceptAllMac;
 }

@@ -8,7 +8,8 @@
 import { canonicalIp } from "../../state/ip-address.ts";
 import { declaredPorts } from "../../state/model.ts";
 import { dynamicAddressing } from "../../state/plan/index.ts";
-import { DEFAULT_PORT_VLAN, kernelBridgeOptions, kernelBridgePortOptions, vlanTable } from "../../state/plan/bridge.ts";
+import { DEFAULT_PORT_VLAN, vlanTable } from "../../state/plan/bridge.ts";
+import { kernelBridgeOptions, kernelBridgePortOptions } from "../kernel/bridge-options.ts";
 import type { Interface } from "../../state/schema/interface.ts";
 import type { NetworkState } from "../../state/schema/state.ts";
 import { addAddress } from "./addresses.ts";

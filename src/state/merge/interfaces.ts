@@ -56,7 +56,7 @@ function withKeptPortSettings(controller: Interface, current: Interface | undefi
  * (method auto); static addresses, DHCPv6 alone or link-local only (methods
  * manual, dhcp, link-local) ignore them, so a router cannot add addresses or
  * a default route behind the declared state. `enabled: false` leaves the
- * switch alone (disable_ipv6 silences IPv6 whole), as does a section that
+ * switch alone (IPv6 off is silent whole), as does a section that
  * declares `accept-ra` itself (a revert state restoring the old value), and
  * an existing interface whose switch was not read (a revert state's section
  * for an interface the change touched only by implication: a port).

@@ -1,55 +1,38 @@
 /**
- * Linux bridge options between nmstate's names/units and the kernel's
- * (`ip link set BR type bridge …`). The kernel keeps STP timers and the ageing
- * time in centiseconds; nmstate speaks seconds.
+ * What a bridge change consists of, in nmstate's terms: which options and
+ * port settings differ, and a port's VLANs as a per-VLAN table and as ranges.
+ * The translation to kernel names and units is the kernel backend's
+ * (src/host/kernel/bridge-options.ts).
  */
 import type { BridgeOptions, BridgePort, BridgePortVlan, TrunkTag } from "../schema/bridge.ts";
-import type { VlanEntry } from "./operations.ts";
+import type { BridgePortSettings, VlanEntry } from "./operations.ts";
 
-const MCAST_ROUTER = { disabled: 0, auto: 1, enabled: 2 } as const;
-const bit = (v: boolean | undefined) => (v ? 1 : 0);
+type SettableOptions = Omit<BridgeOptions, "allow-extra-ports">;
 
-/** Multicast counters and intervals: nmstate name → kernel name, same unit (centiseconds for intervals). */
-export const MULTICAST_COUNTERS = [
-  ["multicast-last-member-count", "mcast_last_member_count"],
-  ["multicast-last-member-interval", "mcast_last_member_interval"],
-  ["multicast-membership-interval", "mcast_membership_interval"],
-  ["multicast-querier-interval", "mcast_querier_interval"],
-  ["multicast-query-interval", "mcast_query_interval"],
-  ["multicast-query-response-interval", "mcast_query_response_interval"],
-  ["multicast-startup-query-count", "mcast_startup_query_count"],
-  ["multicast-startup-query-interval", "mcast_startup_query_interval"],
-] as const;
-
-/** Kernel options for the nmstate options that are set (undefined ones are left alone). */
-export function kernelBridgeOptions(options: BridgeOptions | undefined): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
-  if (!options) return out;
-  const stp = options.stp;
-  if (stp?.enabled !== undefined) out.stp_state = bit(stp.enabled);
-  if (stp?.["forward-delay"] !== undefined) out.forward_delay = stp["forward-delay"] * 100;
-  if (stp?.["hello-time"] !== undefined) out.hello_time = stp["hello-time"] * 100;
-  if (stp?.["max-age"] !== undefined) out.max_age = stp["max-age"] * 100;
-  if (stp?.priority !== undefined) out.priority = stp.priority;
-  if (options["mac-ageing-time"] !== undefined) out.ageing_time = options["mac-ageing-time"] * 100;
-  if (options["group-forward-mask"] !== undefined) out.group_fwd_mask = options["group-forward-mask"];
-  if (options["group-addr"] !== undefined) out.group_address = options["group-addr"];
-  if (options["hash-max"] !== undefined) out.mcast_hash_max = options["hash-max"];
-  if (options["multicast-snooping"] !== undefined) out.mcast_snooping = bit(options["multicast-snooping"]);
-  if (options["multicast-router"] !== undefined) out.mcast_router = MCAST_ROUTER[options["multicast-router"]];
-  if (options["multicast-querier"] !== undefined) out.mcast_querier = bit(options["multicast-querier"]);
-  if (options["multicast-query-use-ifaddr"] !== undefined) out.mcast_query_use_ifaddr = bit(options["multicast-query-use-ifaddr"]);
-  for (const [ours, kernel] of MULTICAST_COUNTERS) if (options[ours] !== undefined) out[kernel] = options[ours];
-  if (options["vlan-protocol"] !== undefined) out.vlan_protocol = options["vlan-protocol"];
-  if (options["vlan-default-pvid"] !== undefined) out.vlan_default_pvid = options["vlan-default-pvid"];
+/**
+ * The options of `want` that differ from `have` (STP timers one by one), as
+ * a partial options object; `allow-extra-ports` is nodenet's own and never a
+ * host setting.
+ */
+export function changedBridgeOptions(want: BridgeOptions | undefined, have: BridgeOptions | undefined): SettableOptions {
+  const out: SettableOptions = {};
+  for (const [key, value] of Object.entries(want ?? {}) as [keyof BridgeOptions, unknown][]) {
+    if (key === "allow-extra-ports" || value === undefined) continue;
+    if (key === "stp") {
+      const stp: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as object)) if (v !== undefined && v !== (have?.stp as Record<string, unknown> | undefined)?.[k]) stp[k] = v;
+      if (Object.keys(stp).length) out.stp = stp;
+    } else if (!bridgeOptionEqual(key, value, have?.[key])) (out as Record<string, unknown>)[key] = value;
+  }
   return out;
 }
 
-export function kernelBridgePortOptions(port: BridgePort): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
-  if (port["stp-priority"] !== undefined) out.priority = port["stp-priority"];
-  if (port["stp-path-cost"] !== undefined) out.cost = port["stp-path-cost"];
-  if (port["stp-hairpin-mode"] !== undefined) out.hairpin = port["stp-hairpin-mode"] ? "on" : "off";
+/** A port's own settings that `want` declares and `have` does not already hold. */
+export function changedPortSettings(want: BridgePort, have: BridgePort | undefined): BridgePortSettings {
+  const out: BridgePortSettings = {};
+  if (want["stp-priority"] !== undefined && want["stp-priority"] !== have?.["stp-priority"]) out["stp-priority"] = want["stp-priority"];
+  if (want["stp-path-cost"] !== undefined && want["stp-path-cost"] !== have?.["stp-path-cost"]) out["stp-path-cost"] = want["stp-path-cost"];
+  if (want["stp-hairpin-mode"] !== undefined && want["stp-hairpin-mode"] !== have?.["stp-hairpin-mode"]) out["stp-hairpin-mode"] = want["stp-hairpin-mode"];
   return out;
 }
 
@@ -72,7 +55,7 @@ export function vlanTable(vlan: BridgePortVlan | undefined): Map<number, { pvid:
   return table;
 }
 
-/** Compresses a vid table into `bridge vlan` entries (ranges of equal flags). */
+/** Compresses a vid table into entries (ranges of equal flags). */
 export function vlanEntries(table: Map<number, { pvid: boolean; untagged: boolean }>): VlanEntry[] {
   const vids = [...table.keys()].sort((a, b) => a - b);
   const entries: VlanEntry[] = [];
@@ -91,7 +74,7 @@ export function vlanEntries(table: Map<number, { pvid: boolean; untagged: boolea
 
 /**
  * A port's VLAN entries (ranges of equal flags, as `vlanEntries` makes them or
- * `bridge vlan show` lists them) in nmstate's form — how nmstate derives it: a
+ * the kernel lists them) in nmstate's form — how nmstate derives it: a
  * single PVID+untagged VLAN is an access port; otherwise a trunk whose
  * PVID+untagged VLAN is the native `tag`. VLAN 1 (the kernel's default PVID)
  * is not reported; undefined for a port with only the default.
@@ -115,10 +98,11 @@ export function portVlanOf(entries: readonly VlanEntry[]): BridgePortVlan | unde
 }
 
 /**
- * The kernel keeps multicast intervals in jiffies, so a value in centiseconds
- * comes back rounded (3125 reads 3124 at HZ=250): one centisecond is "equal".
+ * Hosts keep multicast intervals in their own clock ticks, so an interval
+ * comes back rounded (3125 reads 3124 at 250 ticks a second): a difference
+ * of one is "equal".
  */
 export function bridgeOptionEqual(key: string, want: unknown, have: unknown): boolean {
   if (want === have) return true;
-  return /^mcast_.*interval$|^multicast-.*-interval$/.test(key) && typeof want === "number" && typeof have === "number" && Math.abs(want - have) <= 1;
+  return /^multicast-.*-interval$/.test(key) && typeof want === "number" && typeof have === "number" && Math.abs(want - have) <= 1;
 }

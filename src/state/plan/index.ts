@@ -16,9 +16,9 @@ import { networkContains, networkOf, parseIp } from "../ip-address.ts";
 import { deepEqual } from "../objects.ts";
 import type { Interface } from "../schema/interface.ts";
 import type { Ipv4, Ipv6 } from "../schema/ip.ts";
-import { bridgeOptionEqual, DEFAULT_PORT_VLAN, kernelBridgeOptions, kernelBridgePortOptions, vlanEntries, vlanTable } from "./bridge.ts";
+import { changedBridgeOptions, changedPortSettings, DEFAULT_PORT_VLAN, vlanEntries, vlanTable } from "./bridge.ts";
 import { depths } from "./depth.ts";
-import type { DhcpSettings, DynamicAddressing, LinkCreate, Operation } from "./operations.ts";
+import type { BondPortSettings, DhcpSettings, DynamicAddressing, LinkCreate, Operation } from "./operations.ts";
 
 export * from "./operations.ts";
 export { depths } from "./depth.ts";
@@ -32,7 +32,7 @@ const PHASES = [
   "link-options",
   "attach",
   "port-options",
-  "sysctl",
+  "ip-switches",
   "address-remove",
   "link-up",
   "address-add",
@@ -55,36 +55,36 @@ class PlanBuilder {
 function linkCreate(t: Interface): LinkCreate | undefined {
   switch (t.type) {
     case "linux-bridge":
-      return { kind: "bridge" };
+      return { kind: "linux-bridge" };
     case "bond":
       return { kind: "bond", mode: t["link-aggregation"]?.mode ?? "balance-rr" };
     case "vlan":
-      return { kind: "vlan", base: t.vlan!["base-iface"]!, id: t.vlan!.id!, ...(t.vlan?.protocol && t.vlan.protocol !== "802.1q" ? { protocol: t.vlan.protocol } : {}) };
+      return { kind: "vlan", base: t.vlan!["base-iface"]!, id: t.vlan!.id!, ...(t.vlan?.protocol === "802.1ad" ? { protocol: "802.1ad" as const } : {}) };
     case "vxlan": {
       const v = t.vxlan!;
       return {
         kind: "vxlan",
         id: v.id!,
-        port: v["destination-port"] ?? 4789,
+        destinationPort: v["destination-port"] ?? 4789,
         ...(v["base-iface"] ? { base: v["base-iface"] } : {}),
         ...(v.remote ? { remote: v.remote } : {}),
         ...(v.local ? { local: v.local } : {}),
-        ...(v.learning === false ? { learning: false } : {}),
+        ...(v.learning === false ? { learning: false as const } : {}),
       };
     }
     case "mac-vlan":
       return {
-        kind: "macvlan",
+        kind: "mac-vlan",
         base: t["mac-vlan"]!["base-iface"]!,
         mode: t["mac-vlan"]?.mode ?? "vepa",
-        ...(t["mac-vlan"]?.mode === "passthru" && t["mac-vlan"]?.promiscuous === false ? { nopromisc: true } : {}),
+        ...(t["mac-vlan"]?.mode === "passthru" && t["mac-vlan"]?.promiscuous === false ? { promiscuous: false as const } : {}),
       };
     case "veth":
       return { kind: "veth", peer: t.veth!.peer! };
     case "dummy":
       return { kind: "dummy" };
     case "vrf":
-      return { kind: "vrf", table: t.vrf!["route-table-id"]! };
+      return { kind: "vrf", tableId: t.vrf!["route-table-id"]! };
     default:
       return undefined;
   }
@@ -136,7 +136,6 @@ function sameSubnet(a: { ip: string; "prefix-length": number }, b: { ip: string;
 }
 
 const isEmptyDynamic = (d: DynamicAddressing) => !d.dhcp4 && !d.dhcp6 && !d.autoconf;
-const sysctlName = (name: string) => name.replaceAll(".", "/");
 const cannotDelete = (type: string | undefined) => type === "ethernet" || type === "loopback" || type === "unknown" || type === undefined;
 
 function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState): void {
@@ -175,10 +174,10 @@ function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState):
 
   const linkSet: Extract<Operation, { op: "link-set" }> = { op: "link-set", name: m.name };
   if (t.mtu !== undefined && t.mtu !== before.mtu) linkSet.mtu = t.mtu;
-  if (t["mac-address"] && t["mac-address"] !== before["mac-address"]) linkSet.address = t["mac-address"];
-  if (t.description !== undefined && t.description !== (before.description ?? "")) linkSet.alias = t.description;
+  if (t["mac-address"] && t["mac-address"] !== before["mac-address"]) linkSet.mac = t["mac-address"];
+  if (t.description !== undefined && t.description !== (before.description ?? "")) linkSet.description = t.description;
   if (t["accept-all-mac-addresses"] !== undefined && t["accept-all-mac-addresses"] !== Boolean(before["accept-all-mac-addresses"])) {
-    linkSet.promisc = t["accept-all-mac-addresses"];
+    linkSet.acceptAllMac = t["accept-all-mac-addresses"];
   }
   if (Object.keys(linkSet).length > 2) b.add("link-options", linkSet);
 
@@ -189,19 +188,19 @@ function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState):
   const controllerBefore = before.controller ?? "";
   const controllerAfter = t.controller ?? "";
   if (controllerAfter !== controllerBefore) {
-    if (controllerBefore && !controllerAfter) b.add("detach", { op: "link-master", name: m.name, master: null });
+    if (controllerBefore && !controllerAfter) b.add("detach", { op: "link-controller", name: m.name, controller: null });
     if (controllerAfter) {
       const controller = merged.interfaces.get(controllerAfter)?.merged ?? merged.current.interfaces?.find((i) => i.name === controllerAfter);
       // The bonding driver takes only ports that are down; they come up again with the bond.
       if (controller?.type === "bond" && before.state !== "down") b.add("attach", { op: "link-state", name: m.name, up: false });
-      b.add("attach", { op: "link-master", name: m.name, master: controllerAfter });
+      b.add("attach", { op: "link-controller", name: m.name, controller: controllerAfter });
     }
   }
 
   for (const family of ["ipv4", "ipv6"] as const) {
     const forwarding = family === "ipv4" ? (m.desired?.ipv4 as Ipv4 | undefined)?.forwarding : undefined;
     if (forwarding !== undefined && forwarding !== (c?.ipv4 as Ipv4 | undefined)?.forwarding) {
-      b.add("sysctl", { op: "sysctl", key: `net/ipv4/conf/${sysctlName(m.name)}/forwarding`, value: forwarding ? "1" : "0" });
+      b.add("ip-switches", { op: "ipv4-forwarding", name: m.name, enabled: forwarding });
     }
     const switched = family === "ipv6" ? planIpv6Switch(b, m) : undefined;
     if (family === "ipv6") planAcceptRa(b, m);
@@ -236,28 +235,28 @@ function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState):
 }
 
 /**
- * The kernel's IPv6 switch (`disable_ipv6`), as NetworkManager sets it for
- * nmstate: a declared `ipv6: {enabled: false}` turns IPv6 off on that
- * interface (the kernel drops its addresses, link-local included, and ignores
- * router advertisements); any other declared IPv6 section turns it back on
- * where it is off. Ports disabled only by implication (a bridge or bond port)
+ * The interface's IPv6 switch, as NetworkManager sets it for nmstate: a
+ * declared `ipv6: {enabled: false}` turns IPv6 off on that interface (the
+ * kernel drops its addresses, link-local included, and ignores router
+ * advertisements); any other declared IPv6 section turns it back on where it
+ * is off. Ports disabled only by implication (a bridge or bond port)
  * keep the kernel's IPv6 as it is.
  */
 function planIpv6Switch(b: PlanBuilder, m: MergedInterface): "on" | "off" | undefined {
   const declared = m.desired?.ipv6;
   if (!declared) return undefined;
-  // A new link starts with the kernel's IPv6 on; `current.ipv6.enabled` is `disable_ipv6 == 0` (unknown: left alone).
+  // A new link starts with IPv6 on; `current.ipv6.enabled` is the switch as read (unknown: left alone).
   const on = m.current ? m.current.ipv6?.enabled : true;
   const wanted = declared.enabled !== false;
   if (on === undefined || on === wanted) return undefined;
-  b.add("sysctl", { op: "sysctl", key: `net/ipv6/conf/${sysctlName(m.name)}/disable_ipv6`, value: wanted ? "0" : "1" });
+  b.add("ip-switches", { op: "ipv6-switch", name: m.name, enabled: wanted });
   return wanted ? "on" : "off";
 }
 
 /**
- * The kernel's router-advertisement switch (`accept_ra`) where the merged
- * state sets it (see impliedAcceptRa). It is written with the other sysctls,
- * before the link comes up: a new link solicits routers as it comes up, and
+ * The router-advertisement switch (`ipv6.accept-ra`) where the merged state
+ * sets it (see impliedAcceptRa). It is set with the other per-interface
+ * switches, before the link comes up: a new link solicits routers as it comes up, and
  * the answer must find RAs already ignored. A new link's value is unknown
  * here (the namespace's default), so it is always written.
  */
@@ -265,7 +264,7 @@ function planAcceptRa(b: PlanBuilder, m: MergedInterface): void {
   const want = m.merged.state === "absent" ? undefined : m.merged.ipv6?.["accept-ra"];
   const have = m.current?.ipv6?.["accept-ra"];
   if (want === undefined || (m.current && have === want)) return;
-  b.add("sysctl", { op: "sysctl", key: `net/ipv6/conf/${sysctlName(m.name)}/accept_ra`, value: String(want) });
+  b.add("ip-switches", { op: "ipv6-accept-ra", name: m.name, accept: want as 0 | 1 | 2 });
   // What earlier RAs left goes too, as NetworkManager drops it for a static profile: the RA default and
   // prefix routes, and the SLAAC addresses (DHCPv6 leases are dynamic as well: kept while DHCP is on).
   // nodenet's own autoconf is stopped by its dynamic operation instead.
@@ -275,22 +274,16 @@ function planAcceptRa(b: PlanBuilder, m: MergedInterface): void {
 }
 
 function planBridge(b: PlanBuilder, name: string, t: Interface, c: Interface | undefined): void {
-  const want = kernelBridgeOptions(t.bridge?.options);
-  const have = kernelBridgeOptions(c?.bridge?.options);
+  const options = changedBridgeOptions(t.bridge?.options, c?.bridge?.options);
   const filteringAfter = (t.bridge?.port ?? []).some((p) => p.vlan);
   const filteringBefore = (c?.bridge?.port ?? []).some((p) => p.vlan);
-  const options: Record<string, string | number> = {};
-  for (const [k, v] of Object.entries(want)) if (!bridgeOptionEqual(k, v, have[k])) options[k] = v;
-  if (filteringAfter !== filteringBefore) options.vlan_filtering = filteringAfter ? 1 : 0;
-  if (Object.keys(options).length) b.add("link-options", { op: "bridge-options", name, options });
+  const vlanFiltering = filteringAfter !== filteringBefore ? { vlanFiltering: filteringAfter } : {};
+  if (Object.keys(options).length || filteringAfter !== filteringBefore) b.add("link-options", { op: "bridge-options", name, options, ...vlanFiltering });
 
   for (const port of t.bridge?.port ?? []) {
     const old = c?.bridge?.port?.find((p) => p.name === port.name);
-    const wantPort = kernelBridgePortOptions(port);
-    const havePort = old ? kernelBridgePortOptions(old) : {};
-    const changed: Record<string, string | number> = {};
-    for (const [k, v] of Object.entries(wantPort)) if (havePort[k] !== v) changed[k] = v;
-    if (Object.keys(changed).length) b.add("port-options", { op: "bridge-port", name: port.name, options: changed });
+    const changed = changedPortSettings(port, old);
+    if (Object.keys(changed).length) b.add("port-options", { op: "bridge-port-options", name: port.name, options: changed });
     if (!filteringAfter) continue;
     const wantTable = vlanTable(port.vlan ?? DEFAULT_PORT_VLAN);
     // A port that was not filtering (or is new) starts from the kernel's default VLAN 1.
@@ -315,14 +308,14 @@ function planBond(b: PlanBuilder, name: string, t: Interface, c: Interface | und
   if (c && want?.mode && have?.mode && want.mode !== have.mode) {
     // The kernel changes a bond's mode only while it is down and has no ports;
     // the ports are attached again by the attach phase.
-    for (const port of have.port ?? []) b.add("detach", { op: "link-master", name: port, master: null });
+    for (const port of have.port ?? []) b.add("detach", { op: "link-controller", name: port, controller: null });
     b.add("detach", { op: "link-state", name, up: false });
     b.add("link-options", { op: "bond-options", name, options: { mode: want.mode } });
     // Ports that stay are attached again (down, as the driver wants them) and everything comes back up.
     const stay = (want.port ?? have.port ?? []).filter((p) => (have.port ?? []).includes(p));
     for (const port of stay) {
       b.add("attach", { op: "link-state", name: port, up: false });
-      b.add("attach", { op: "link-master", name: port, master: name });
+      b.add("attach", { op: "link-controller", name: port, controller: name });
     }
     if (t.state !== "down") {
       b.add("link-up", { op: "link-state", name, up: true });
@@ -333,10 +326,10 @@ function planBond(b: PlanBuilder, name: string, t: Interface, c: Interface | und
   if (primary) b.add("port-options", { op: "bond-options", name, options: { primary } });
   for (const pc of want?.["ports-config"] ?? []) {
     const old = have?.["ports-config"]?.find((p) => p.name === pc.name);
-    const options: { queue_id?: number; prio?: number } = {};
-    if (pc["queue-id"] !== undefined && pc["queue-id"] !== old?.["queue-id"]) options.queue_id = pc["queue-id"];
-    if (pc.priority !== undefined && pc.priority !== old?.priority) options.prio = pc.priority;
-    if (Object.keys(options).length) b.add("port-options", { op: "bond-port", name: pc.name, options });
+    const options: BondPortSettings = {};
+    if (pc["queue-id"] !== undefined && pc["queue-id"] !== old?.["queue-id"]) options["queue-id"] = pc["queue-id"];
+    if (pc.priority !== undefined && pc.priority !== old?.priority) options.priority = pc.priority;
+    if (Object.keys(options).length) b.add("port-options", { op: "bond-port-options", name: pc.name, options });
   }
 }
 

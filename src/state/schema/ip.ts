@@ -26,7 +26,7 @@ const commonIp = {
 export const Ipv4Schema = z.strictObject({
   ...commonIp,
   "dhcp-client-id": z.string().optional(),
-  /** Per-interface IPv4 forwarding (net.ipv4.conf.IFACE.forwarding). */
+  /** Per-interface IPv4 forwarding. */
   forwarding: boolean().optional(),
 });
 export type Ipv4 = z.infer<typeof Ipv4Schema>;
@@ -35,7 +35,7 @@ export const Ipv6Schema = z.strictObject({
   ...commonIp,
   autoconf: boolean().optional(),
   /**
-   * The kernel's `net.ipv6.conf.IFACE.accept_ra` (0 ignore router advertisements, 1 accept unless
+   * Whether the interface hears router advertisements (0 ignore them, 1 accept unless
    * forwarding, 2 accept even when forwarding), as `show` reads it. Not to be declared for its own
    * sake: an enabled IPv6 section sets it from `autoconf` (2 with autoconf, 0 without, as
    * NetworkManager accepts RAs only for autoconf); a revert state carries the value to restore.

@@ -9,11 +9,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { MemoryBackend } from "../../host/memory/backend.ts";
-import { loadDesired } from "../load.ts";
-import { mergeStates } from "../merge/index.ts";
-import type { NetworkState } from "../schema/state.ts";
-import { describe, plan } from "./index.ts";
+import { MemoryBackend } from "../memory/backend.ts";
+import { loadDesired } from "../../state/load.ts";
+import { mergeStates } from "../../state/merge/index.ts";
+import type { NetworkState } from "../../state/schema/state.ts";
+import { plan } from "../../state/plan/index.ts";
+import { describe } from "./commands.ts";
 
 const state = (yaml: string): NetworkState => {
   const loaded = loadDesired([{ file: "t.yml", text: yaml }]);

@@ -2,18 +2,20 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { parse } from "yaml";
-import { loadDesired } from "../load.ts";
-import { mergeStates } from "../merge/index.ts";
-import { parseState } from "../parse/index.ts";
-import { revertState } from "../revert.ts";
-import type { NetworkState } from "../schema/state.ts";
-import { describe, plan } from "./index.ts";
+import { loadDesired } from "../../state/load.ts";
+import { mergeStates } from "../../state/merge/index.ts";
+import { parseState } from "../../state/parse/index.ts";
+import { revertState } from "../../state/revert.ts";
+import type { NetworkState } from "../../state/schema/state.ts";
+import { plan } from "../../state/plan/index.ts";
+import { describe } from "./commands.ts";
 
 const state = (yaml: string): NetworkState => {
   const loaded = loadDesired([{ file: "t.yml", text: yaml }]);
   assert.deepEqual(loaded.issues, []);
   return loaded.state!;
 };
+/** The kernel commands a plan stands for, as `diff --plan` prints them. */
 const commands = (desired: string, current: NetworkState) => plan(mergeStates(state(desired), current)).map(describe);
 const indexOf = (lines: string[], text: string) => {
   const i = lines.findIndex((l) => l.includes(text));
@@ -75,7 +77,7 @@ test("a veth pair is created once, by one of its ends", () => {
 });
 
 test("a state the host already has plans nothing (fixtures and their reverts)", () => {
-  const dir = new URL("../fixtures/diff/", import.meta.url).pathname;
+  const dir = new URL("../../state/fixtures/diff/", import.meta.url).pathname;
   for (const name of readdirSync(dir)) {
     const current = parseState(parse(readFileSync(`${dir}/${name}/current.yml`, "utf8"))).state!;
     // The revert of an empty change restores nothing; applying the current state onto itself is a no-op.

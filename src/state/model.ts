@@ -3,58 +3,27 @@
  * ports of a controller, what an interface depends on, what counts as "the
  * same type".
  */
+import { kindOf } from "./kinds/index.ts";
 import type { Interface, InterfaceType } from "./schema/interface.ts";
 
-export const CONTROLLER_TYPES = ["linux-bridge", "bond", "vrf"] as const;
-export type ControllerType = (typeof CONTROLLER_TYPES)[number];
-
-export function isController(type: InterfaceType | undefined): type is ControllerType {
-  return type === "linux-bridge" || type === "bond" || type === "vrf";
+/** Kinds whose interfaces hold ports (bridge, bond, VRF): those with a controller relation in src/state/kinds/. */
+export function isController(type: InterfaceType | undefined): boolean {
+  return Boolean(kindOf(type)?.controller);
 }
 
 /** The port names an interface declares, or undefined when it does not declare a list. */
 export function declaredPorts(iface: Interface): string[] | undefined {
-  switch (iface.type) {
-    case "linux-bridge":
-      return iface.bridge?.port?.map((p) => p.name);
-    case "bond":
-      return iface["link-aggregation"]?.port;
-    case "vrf":
-      return iface.vrf?.port;
-    default:
-      return undefined;
-  }
+  return kindOf(iface.type)?.controller?.ports(iface);
 }
 
 /** Returns a copy of a controller with its port list replaced (keeping per-port bridge settings). */
 export function withPorts(iface: Interface, ports: string[]): Interface {
-  const sorted = [...ports].sort();
-  switch (iface.type) {
-    case "linux-bridge": {
-      const existing = new Map((iface.bridge?.port ?? []).map((p) => [p.name, p]));
-      return { ...iface, bridge: { ...iface.bridge, port: sorted.map((name) => existing.get(name) ?? { name }) } };
-    }
-    case "bond":
-      return { ...iface, "link-aggregation": { ...iface["link-aggregation"], port: sorted } };
-    case "vrf":
-      return { ...iface, vrf: { ...iface.vrf, port: sorted } };
-    default:
-      return iface;
-  }
+  return kindOf(iface.type)?.controller?.withPorts(iface, ports) ?? iface;
 }
 
-/** Interfaces a link is built on (VLAN/VXLAN/MAC-VLAN base); they must exist first. */
+/** The interface a link is built on (a VLAN's, VXLAN's, MAC-VLAN's base); it must exist first. */
 export function baseOf(iface: Interface): string | undefined {
-  switch (iface.type) {
-    case "vlan":
-      return iface.vlan?.["base-iface"];
-    case "vxlan":
-      return iface.vxlan?.["base-iface"];
-    case "mac-vlan":
-      return iface["mac-vlan"]?.["base-iface"];
-    default:
-      return undefined;
-  }
+  return kindOf(iface.type)?.base?.(iface);
 }
 
 /**
@@ -82,7 +51,7 @@ export function effectiveType(declared: Pick<Interface, "type" | "veth"> | undef
 
 /** Ports of a bridge or bond carry no IP configuration of their own; VRF ports do. */
 export function portLosesIp(controllerType: InterfaceType | undefined): boolean {
-  return controllerType === "linux-bridge" || controllerType === "bond";
+  return Boolean(kindOf(controllerType)?.controller?.portsLoseIp);
 }
 
 export const DEFAULT_ROUTE_TABLE = 254;

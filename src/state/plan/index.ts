@@ -16,79 +16,13 @@ import { networkContains, networkOf, parseIp } from "../ip-address.ts";
 import { deepEqual } from "../objects.ts";
 import type { Interface } from "../schema/interface.ts";
 import type { Ipv4, Ipv6 } from "../schema/ip.ts";
-import { changedBridgeOptions, changedPortSettings, DEFAULT_PORT_VLAN, vlanEntries, vlanTable } from "./bridge.ts";
 import { depths } from "./depth.ts";
-import type { BondPortSettings, DhcpSettings, DynamicAddressing, LinkCreate, Operation } from "./operations.ts";
+import type { DhcpSettings, DynamicAddressing, Operation } from "./operations.ts";
+import { PlanBuilder } from "./builder.ts";
+import { kindOf } from "../kinds/index.ts";
 
 export * from "./operations.ts";
 export { depths } from "./depth.ts";
-
-const PHASES = [
-  "dynamic-stop",
-  "routes-remove",
-  "detach",
-  "link-remove",
-  "link-create",
-  "link-options",
-  "attach",
-  "port-options",
-  "ip-switches",
-  "address-remove",
-  "link-up",
-  "address-add",
-  "routes-add",
-  "dynamic-start",
-  "resolver",
-] as const;
-type Phase = (typeof PHASES)[number];
-
-class PlanBuilder {
-  private readonly phases = new Map<Phase, Operation[]>(PHASES.map((p) => [p, []]));
-  add(phase: Phase, op: Operation): void {
-    this.phases.get(phase)!.push(op);
-  }
-  build(): Operation[] {
-    return PHASES.flatMap((p) => this.phases.get(p)!);
-  }
-}
-
-function linkCreate(t: Interface): LinkCreate | undefined {
-  switch (t.type) {
-    case "linux-bridge":
-      return { kind: "linux-bridge" };
-    case "bond":
-      return { kind: "bond", mode: t["link-aggregation"]?.mode ?? "balance-rr" };
-    case "vlan":
-      return { kind: "vlan", base: t.vlan!["base-iface"]!, id: t.vlan!.id!, ...(t.vlan?.protocol === "802.1ad" ? { protocol: "802.1ad" as const } : {}) };
-    case "vxlan": {
-      const v = t.vxlan!;
-      return {
-        kind: "vxlan",
-        id: v.id!,
-        destinationPort: v["destination-port"] ?? 4789,
-        ...(v["base-iface"] ? { base: v["base-iface"] } : {}),
-        ...(v.remote ? { remote: v.remote } : {}),
-        ...(v.local ? { local: v.local } : {}),
-        ...(v.learning === false ? { learning: false as const } : {}),
-      };
-    }
-    case "mac-vlan":
-      return {
-        kind: "mac-vlan",
-        base: t["mac-vlan"]!["base-iface"]!,
-        mode: t["mac-vlan"]?.mode ?? "vepa",
-        ...(t["mac-vlan"]?.mode === "passthru" && t["mac-vlan"]?.promiscuous === false ? { promiscuous: false as const } : {}),
-      };
-    case "veth":
-      return { kind: "veth", peer: t.veth!.peer! };
-    case "dummy":
-      return { kind: "dummy" };
-    case "vrf":
-      return { kind: "vrf", tableId: t.vrf!["route-table-id"]! };
-    default:
-      return undefined;
-  }
-}
 
 function dhcpSettings(ip: Ipv4 | Ipv6): DhcpSettings {
   return {
@@ -168,7 +102,7 @@ function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState):
   const t = normaliseInterface(m.merged);
   const before: Interface = c ?? { name: m.name, state: "down", ipv4: { enabled: false }, ipv6: { enabled: false } };
   if (!c && !createdByPeer(m, merged)) {
-    const create = linkCreate(t);
+    const create = kindOf(t.type)?.create?.(t);
     if (create) b.add("link-create", { op: "link-add", name: m.name, create });
   }
 
@@ -181,8 +115,7 @@ function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState):
   }
   if (Object.keys(linkSet).length > 2) b.add("link-options", linkSet);
 
-  if (t.type === "linux-bridge") planBridge(b, m.name, t, c);
-  if (t.type === "bond") planBond(b, m.name, t, c);
+  kindOf(t.type)?.plan?.(b, m.name, t, c);
 
   const isBond = (name: string) => Boolean(name) && (merged.interfaces.get(name)?.current ?? merged.interfaces.get(name)?.merged ?? merged.current.interfaces?.find((i) => i.name === name))?.type === "bond";
   const controllerBefore = before.controller ?? "";
@@ -271,66 +204,6 @@ function planAcceptRa(b: PlanBuilder, m: MergedInterface): void {
   if (want !== 0 || !m.current || have === 0 || m.current.ipv6?.autoconf) return;
   if (!m.merged.ipv6?.dhcp) b.add("address-remove", { op: "ra-flush", name: m.name, what: "addresses" });
   b.add("address-remove", { op: "ra-flush", name: m.name, what: "routes" });
-}
-
-function planBridge(b: PlanBuilder, name: string, t: Interface, c: Interface | undefined): void {
-  const options = changedBridgeOptions(t.bridge?.options, c?.bridge?.options);
-  const filteringAfter = (t.bridge?.port ?? []).some((p) => p.vlan);
-  const filteringBefore = (c?.bridge?.port ?? []).some((p) => p.vlan);
-  const vlanFiltering = filteringAfter !== filteringBefore ? { vlanFiltering: filteringAfter } : {};
-  if (Object.keys(options).length || filteringAfter !== filteringBefore) b.add("link-options", { op: "bridge-options", name, options, ...vlanFiltering });
-
-  for (const port of t.bridge?.port ?? []) {
-    const old = c?.bridge?.port?.find((p) => p.name === port.name);
-    const changed = changedPortSettings(port, old);
-    if (Object.keys(changed).length) b.add("port-options", { op: "bridge-port-options", name: port.name, options: changed });
-    if (!filteringAfter) continue;
-    const wantTable = vlanTable(port.vlan ?? DEFAULT_PORT_VLAN);
-    // A port that was not filtering (or is new) starts from the kernel's default VLAN 1.
-    const haveTable = vlanTable(filteringBefore && old ? old.vlan ?? DEFAULT_PORT_VLAN : DEFAULT_PORT_VLAN);
-    const removed = new Map([...haveTable].filter(([vid]) => !wantTable.has(vid)));
-    const added = new Map([...wantTable].filter(([vid, flags]) => !deepEqual(haveTable.get(vid), flags)));
-    for (const entry of vlanEntries(removed)) b.add("port-options", { op: "vlan-del", port: port.name, entry: { min: entry.min, max: entry.max } });
-    for (const entry of vlanEntries(added)) b.add("port-options", { op: "vlan-add", port: port.name, entry });
-  }
-}
-
-function planBond(b: PlanBuilder, name: string, t: Interface, c: Interface | undefined): void {
-  const want = t["link-aggregation"];
-  const have = c?.["link-aggregation"];
-  const changed: Record<string, unknown> = {};
-  let primary: string | undefined;
-  for (const [k, v] of Object.entries(want?.options ?? {})) {
-    if (deepEqual((have?.options as Record<string, unknown> | undefined)?.[k], v)) continue;
-    if (k === "primary") primary = v as string;
-    else changed[k] = v;
-  }
-  if (c && want?.mode && have?.mode && want.mode !== have.mode) {
-    // The kernel changes a bond's mode only while it is down and has no ports;
-    // the ports are attached again by the attach phase.
-    for (const port of have.port ?? []) b.add("detach", { op: "link-controller", name: port, controller: null });
-    b.add("detach", { op: "link-state", name, up: false });
-    b.add("link-options", { op: "bond-options", name, options: { mode: want.mode } });
-    // Ports that stay are attached again (down, as the driver wants them) and everything comes back up.
-    const stay = (want.port ?? have.port ?? []).filter((p) => (have.port ?? []).includes(p));
-    for (const port of stay) {
-      b.add("attach", { op: "link-state", name: port, up: false });
-      b.add("attach", { op: "link-controller", name: port, controller: name });
-    }
-    if (t.state !== "down") {
-      b.add("link-up", { op: "link-state", name, up: true });
-      for (const port of stay) b.add("link-up", { op: "link-state", name: port, up: true });
-    }
-  }
-  if (Object.keys(changed).length) b.add("link-options", { op: "bond-options", name, options: changed as never });
-  if (primary) b.add("port-options", { op: "bond-options", name, options: { primary } });
-  for (const pc of want?.["ports-config"] ?? []) {
-    const old = have?.["ports-config"]?.find((p) => p.name === pc.name);
-    const options: BondPortSettings = {};
-    if (pc["queue-id"] !== undefined && pc["queue-id"] !== old?.["queue-id"]) options["queue-id"] = pc["queue-id"];
-    if (pc.priority !== undefined && pc.priority !== old?.priority) options.priority = pc.priority;
-    if (Object.keys(options).length) b.add("port-options", { op: "bond-port-options", name: pc.name, options });
-  }
 }
 
 export function plan(merged: MergedState): Operation[] {

@@ -1,23 +1,11 @@
 import { z } from "zod";
-import { BridgeSchema } from "./bridge.ts";
-import { LinkAggregationSchema } from "./bond.ts";
+import { allKinds, INTERFACE_TYPES, KIND_SECTIONS } from "../kinds/index.ts";
 import { Ipv4Schema, Ipv6Schema } from "./ip.ts";
-import { LldpSchema, MacVlanSchema, VethSchema, VlanSchema, VrfSchema, VxlanSchema } from "./links.ts";
+import { LldpSchema } from "./links.ts";
 import { boolean, integer, interfaceDescription, interfaceName, macAddress } from "./scalars.ts";
 
-/** Interface types nodenet can create, change, report and remove. */
-export const INTERFACE_TYPES = [
-  "ethernet",
-  "veth",
-  "linux-bridge",
-  "bond",
-  "vlan",
-  "vxlan",
-  "mac-vlan",
-  "dummy",
-  "vrf",
-  "loopback",
-] as const;
+/** Interface types nodenet can create, change, report and remove: one module each in src/state/kinds/. */
+export { INTERFACE_TYPES };
 
 /**
  * `unknown` is what `show` prints for kernel link kinds nodenet does not model
@@ -35,15 +23,7 @@ export type InterfaceState = z.infer<typeof InterfaceStateSchema>;
  * Type-specific sections, keyed by the interface type that owns them. A
  * section on an interface of another type is an error (see validate).
  */
-export const TYPE_SECTIONS = {
-  bridge: "linux-bridge",
-  "link-aggregation": "bond",
-  vlan: "vlan",
-  vxlan: "vxlan",
-  "mac-vlan": "mac-vlan",
-  veth: "veth",
-  vrf: "vrf",
-} as const satisfies Record<string, InterfaceType>;
+export const TYPE_SECTIONS: Readonly<Record<string, InterfaceType>> = Object.fromEntries(allKinds().flatMap((k) => (k.section ? [[k.section, k.type]] : [])));
 
 export const InterfaceSchema = z.strictObject({
   name: interfaceName(),
@@ -65,12 +45,6 @@ export const InterfaceSchema = z.strictObject({
   lldp: LldpSchema.optional(),
   /** nmstate's `ethernet` section; only its empty form is accepted (speed/duplex/SR-IOV are unsupported). */
   ethernet: z.strictObject({}).optional(),
-  bridge: BridgeSchema.optional(),
-  "link-aggregation": LinkAggregationSchema.optional(),
-  vlan: VlanSchema.optional(),
-  vxlan: VxlanSchema.optional(),
-  "mac-vlan": MacVlanSchema.optional(),
-  veth: VethSchema.optional(),
-  vrf: VrfSchema.optional(),
+  ...KIND_SECTIONS,
 });
 export type Interface = z.infer<typeof InterfaceSchema>;

@@ -1,30 +1,33 @@
-/** `ip link add …` for each kind of link nodenet creates. */
+/**
+ * The link kinds the kernel backend can add and read, one module each, named
+ * as in src/state/kinds/. Adding a kind: write its module and list it here.
+ */
 import type { LinkCreate } from "../../../state/plan/operations.ts";
+import type { InterfaceType } from "../../../state/schema/interface.ts";
+import { bondKind } from "./bond.ts";
+import { dummyKind } from "./dummy.ts";
+import type { AnyKernelKind } from "./kind.ts";
+import { linuxBridgeKind } from "./linux-bridge.ts";
+import { macVlanKind } from "./mac-vlan.ts";
+import { vethKind } from "./veth.ts";
+import { vlanKind } from "./vlan.ts";
+import { vrfKind } from "./vrf.ts";
+import { vxlanKind } from "./vxlan.ts";
 
+const KINDS: readonly AnyKernelKind[] = [linuxBridgeKind, bondKind, vlanKind, vxlanKind, macVlanKind, vethKind, dummyKind, vrfKind];
+
+const byType = new Map<string, AnyKernelKind>(KINDS.map((k) => [k.type, k]));
+const byInfoKind = new Map<string, AnyKernelKind>(KINDS.map((k) => [k.infoKind, k]));
+
+export const kernelKind = (type: InterfaceType | undefined): AnyKernelKind | undefined => (type === undefined ? undefined : byType.get(type));
+
+/** The kind of a link as `linkinfo.info_kind` names it; undefined for kinds nodenet does not model. */
+export const kernelKindOfLink = (infoKind: string): AnyKernelKind | undefined => byInfoKind.get(infoKind);
+
+/** The words after `ip` that add a new link. */
 export function linkAddArgs(name: string, create: LinkCreate): string[] {
-  switch (create.kind) {
-    case "linux-bridge":
-      return ["link", "add", name, "type", "bridge"];
-    case "dummy":
-      return ["link", "add", name, "type", "dummy"];
-    case "bond":
-      return ["link", "add", name, "type", "bond", "mode", create.mode];
-    case "vlan":
-      return ["link", "add", "link", create.base, "name", name, "type", "vlan", "id", String(create.id), ...(create.protocol ? ["protocol", create.protocol] : [])];
-    case "vxlan":
-      return [
-        "link", "add", name, "type", "vxlan", "id", String(create.id),
-        ...(create.remote ? ["remote", create.remote] : []),
-        ...(create.local ? ["local", create.local] : []),
-        ...(create.base ? ["dev", create.base] : []),
-        "dstport", String(create.destinationPort),
-        ...(create.learning === false ? ["nolearning"] : []),
-      ];
-    case "mac-vlan":
-      return ["link", "add", "link", create.base, "name", name, "type", "macvlan", "mode", create.mode, ...(create.promiscuous === false ? ["nopromisc"] : [])];
-    case "veth":
-      return ["link", "add", name, "type", "veth", "peer", "name", create.peer];
-    case "vrf":
-      return ["link", "add", name, "type", "vrf", "table", String(create.tableId)];
-  }
+  const kind = byType.get(create.kind);
+  if (!kind) throw new Error(`no kernel support for creating ${create.kind} links`);
+  // The map is keyed by kind, so this kind's add takes this create.
+  return (kind.add as (name: string, create: LinkCreate) => string[])(name, create);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { bridgeOptions, portVlan, vlanRanges } from "./bridge.ts";
+import { bridgeOptions, portVlan, vlanRanges } from "../kinds/linux-bridge.ts";
 
 describe("bridgeOptions", () => {
   it("turns the kernel's centiseconds into seconds for STP timers and ageing, rounding jiffy errors", () => {

@@ -25,7 +25,7 @@
 import type { NetworkState } from "../../../state/schema/index.ts";
 import { bridgeVlans, InconsistentDumpError, ipJsonBatch, ipv6Rules, textRoutes, type IpLink, type IpRoute, type IpRule } from "./ipjson.ts";
 import { readResolvConf } from "./dns.ts";
-import { vlanFiltering } from "./bridge.ts";
+import { vlanFiltering } from "../kinds/linux-bridge.ts";
 import { hasCwnd } from "./route.ts";
 import { assembleSnapshot, type KernelSnapshot, type RawKernelState } from "./snapshot.ts";
 import { readInterfaceSysctls } from "./sysctl.ts";

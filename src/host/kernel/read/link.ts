@@ -1,31 +1,15 @@
 /**
  * Interfaces from `ip -json -details addr show` entries: the type mapping,
- * the fields every interface has, and the type-specific sections (delegated
- * to one file per type). Keys are set in the schema's order (InterfaceSchema)
+ * the fields every interface has, and the type-specific sections (read by
+ * each kind's module, src/host/kernel/kinds/). Keys are set in the schema's order (InterfaceSchema)
  * so that printed output reads like nmstate's.
  */
 import type { BridgeVlanEntry, IpLink } from "./ipjson.ts";
 import type { Interface, InterfaceType } from "../../../state/schema/index.ts";
 import { ipv4Section, ipv6Section } from "./address.ts";
-import { bondSection } from "./bond.ts";
-import { bridgeSection } from "./bridge.ts";
-import { macVlanSection } from "./macvlan.ts";
+import { kernelKind, kernelKindOfLink } from "../kinds/index.ts";
+import { vethPeerIsLocal } from "../kinds/veth.ts";
 import { macOf } from "./values.ts";
-import { vethPeerIsLocal, vethSection } from "./veth.ts";
-import { vlanSection } from "./vlan.ts";
-import { vrfSection } from "./vrf.ts";
-import { vxlanSection } from "./vxlan.ts";
-
-/** Kernel link kinds nodenet models, by `linkinfo.info_kind`. */
-const KINDS: Record<string, InterfaceType> = {
-  bridge: "linux-bridge",
-  bond: "bond",
-  vlan: "vlan",
-  vxlan: "vxlan",
-  macvlan: "mac-vlan",
-  dummy: "dummy",
-  vrf: "vrf",
-};
 
 // ARPHRD_ETHER and ARPHRD_LOOPBACK, by name and as `ip -N` prints them.
 const isEther = (link: IpLink) => link.link_type === "ether" || link.link_type === "[1]";
@@ -38,7 +22,7 @@ export function interfaceType(link: IpLink): InterfaceType {
     return isEther(link) ? "ethernet" : "unknown";
   }
   if (kind === "veth") return vethPeerIsLocal(link) ? "veth" : "ethernet";
-  return KINDS[kind] ?? "unknown";
+  return kernelKindOfLink(kind)?.type ?? "unknown";
 }
 
 /** Everything the reader knows besides the link itself. */
@@ -75,30 +59,7 @@ export function interfaceOf(link: IpLink, context: LinkContext): Interface {
   iface.ipv4 = ipv4Section(link, sysctl);
   iface.ipv6 = ipv6Section(link, sysctl);
   const ports = context.portsOf.get(link.ifname) ?? [];
-  switch (type) {
-    case "linux-bridge":
-      iface.bridge = bridgeSection(link, ports, context.bridgeVlans);
-      break;
-    case "bond":
-      iface["link-aggregation"] = bondSection(link, ports);
-      break;
-    case "vlan":
-      iface.vlan = vlanSection(link);
-      break;
-    case "vxlan":
-      iface.vxlan = vxlanSection(link);
-      break;
-    case "mac-vlan":
-      iface["mac-vlan"] = macVlanSection(link);
-      break;
-    case "veth":
-      iface.veth = vethSection(link);
-      break;
-    case "vrf":
-      iface.vrf = vrfSection(link, ports);
-      break;
-    default:
-      break;
-  }
+  const kind = type === "ethernet" ? undefined : kernelKind(type);
+  if (kind?.read) Object.assign(iface, kind.read(link, ports, context));
   return iface;
 }

@@ -6,10 +6,11 @@
  * shows them too); the kernel only leaves out the 802.3ad actor settings in
  * other modes.
  */
-import type { IpLink } from "./ipjson.ts";
+import type { IpLink } from "../read/ipjson.ts";
 import type { BondMode, BondOptions, LinkAggregation } from "../../../state/schema/index.ts";
 import { BOND_MODES } from "../../../state/schema/index.ts";
-import { byName, numberOf, stringOf } from "./values.ts";
+import { byName, numberOf, stringOf } from "../read/values.ts";
+import type { KernelKind } from "./kind.ts";
 
 type OptionKey = keyof BondOptions;
 type Kind = "number" | "boolean" | "string" | "list";
@@ -102,3 +103,12 @@ export function bondSection(link: IpLink, ports: readonly IpLink[]): LinkAggrega
   });
   return out;
 }
+
+/** Equivalent to: `ip link add NAME type bond mode MODE`. */
+export const bondKind: KernelKind<"bond"> = {
+  type: "bond",
+  infoKind: "bond",
+  module: "bonding",
+  add: (name, create) => ["link", "add", name, "type", "bond", "mode", create.mode],
+  read: (link, ports) => ({ "link-aggregation": bondSection(link, ports) }),
+};

@@ -9,11 +9,12 @@
  * one centisecond from what was set (3125 → 3124 at HZ=250); seconds are
  * rounded rather than truncated so that 1499 still reads as 15.
  */
-import type { BridgeVlanEntry, IpLink } from "./ipjson.ts";
+import type { BridgeVlanEntry, IpLink } from "../read/ipjson.ts";
 import type { Bridge, BridgeOptions, BridgePort, BridgePortVlan } from "../../../state/schema/index.ts";
-import { byName, numberOf, stringOf, vlanProtocolOf } from "./values.ts";
+import { byName, numberOf, stringOf, vlanProtocolOf } from "../read/values.ts";
 import { portVlanOf } from "../../../state/plan/bridge.ts";
 import type { VlanEntry } from "../../../state/plan/operations.ts";
+import type { KernelKind } from "./kind.ts";
 
 const seconds = (centiseconds: number | undefined) => (centiseconds === undefined ? undefined : Math.round(centiseconds / 100));
 
@@ -108,3 +109,12 @@ export function bridgeSection(link: IpLink, ports: readonly IpLink[], vlans: Rea
     port: [...ports].sort(byName).map((p) => bridgePort(p, filtering ? (vlans?.get(p.ifname) ?? []) : undefined)),
   };
 }
+
+/** Equivalent to: `ip link add NAME type bridge` (options follow as `bridge-options`). */
+export const linuxBridgeKind: KernelKind<"linux-bridge"> = {
+  type: "linux-bridge",
+  infoKind: "bridge",
+  module: "bridge",
+  add: (name) => ["link", "add", name, "type", "bridge"],
+  read: (link, ports, context) => ({ bridge: bridgeSection(link, ports, context.bridgeVlans) }),
+};

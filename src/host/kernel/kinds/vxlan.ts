@@ -4,10 +4,11 @@
  * multicast destination as `group`/`group6`; nmstate calls all of those
  * `remote`.
  */
-import type { IpLink } from "./ipjson.ts";
+import type { IpLink } from "../read/ipjson.ts";
 import type { Vxlan } from "../../../state/schema/index.ts";
 import { canonicalIp } from "../../../state/ip-address.ts";
-import { numberOf, stringOf } from "./values.ts";
+import { numberOf, stringOf } from "../read/values.ts";
+import type { KernelKind } from "./kind.ts";
 
 export function vxlanSection(link: IpLink): Vxlan {
   const data = link.linkinfo?.info_data ?? {};
@@ -25,3 +26,19 @@ export function vxlanSection(link: IpLink): Vxlan {
   if (typeof data.learning === "boolean") out.learning = data.learning;
   return out;
 }
+
+/** Equivalent to: `ip link add NAME type vxlan id VNI [remote R] [local L] [dev BASE] dstport P [nolearning]`. */
+export const vxlanKind: KernelKind<"vxlan"> = {
+  type: "vxlan",
+  infoKind: "vxlan",
+  module: "vxlan",
+  add: (name, c) => [
+    "link", "add", name, "type", "vxlan", "id", String(c.id),
+    ...(c.remote ? ["remote", c.remote] : []),
+    ...(c.local ? ["local", c.local] : []),
+    ...(c.base ? ["dev", c.base] : []),
+    "dstport", String(c.destinationPort),
+    ...(c.learning === false ? ["nolearning"] : []),
+  ],
+  read: (link) => ({ vxlan: vxlanSection(link) }),
+};

@@ -1,0 +1,45 @@
+/**
+ * The interface kinds nodenet can create, change, report and remove, one
+ * module each (found by name: src/state/kinds/bond.ts, the kernel's side in
+ * src/host/kernel/kinds/bond.ts). Adding a kind: write its module, list it
+ * here (its type, its section's schema, its module), and give the kernel
+ * backend its side.
+ */
+import { LinkAggregationSchema } from "../schema/bond.ts";
+import { BridgeSchema } from "../schema/bridge.ts";
+import { MacVlanSchema, VethSchema, VlanSchema, VrfSchema, VxlanSchema } from "../schema/links.ts";
+import { bond } from "./bond.ts";
+import { dummy } from "./dummy.ts";
+import { ethernet } from "./ethernet.ts";
+import type { InterfaceKind } from "./kind.ts";
+import { linuxBridge } from "./linux-bridge.ts";
+import { loopback } from "./loopback.ts";
+import { macVlan } from "./mac-vlan.ts";
+import { veth } from "./veth.ts";
+import { vlan } from "./vlan.ts";
+import { vrf } from "./vrf.ts";
+import { vxlan } from "./vxlan.ts";
+
+/** The `type` values, in the order error messages list them. */
+export const INTERFACE_TYPES = ["ethernet", "veth", "linux-bridge", "bond", "vlan", "vxlan", "mac-vlan", "dummy", "vrf", "loopback"] as const;
+
+/** Each kind's own section of an interface (InterfaceSchema puts them last, in this order). */
+export const KIND_SECTIONS = {
+  bridge: BridgeSchema.optional(),
+  "link-aggregation": LinkAggregationSchema.optional(),
+  vlan: VlanSchema.optional(),
+  vxlan: VxlanSchema.optional(),
+  "mac-vlan": MacVlanSchema.optional(),
+  veth: VethSchema.optional(),
+  vrf: VrfSchema.optional(),
+};
+
+const KINDS: ReadonlyMap<string, InterfaceKind> = new Map(
+  [ethernet, veth, linuxBridge, bond, vlan, vxlan, macVlan, dummy, vrf, loopback].map((kind) => [kind.type, kind]),
+);
+
+export function kindOf(type: string | undefined): InterfaceKind | undefined {
+  return type === undefined ? undefined : KINDS.get(type);
+}
+
+export const allKinds = (): InterfaceKind[] => [...KINDS.values()];

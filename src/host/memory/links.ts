@@ -9,71 +9,23 @@
  *   bond gives its MTU to its ports.
  */
 import { BOND_MODES, type BondMode } from "../../state/schema/bond.ts";
-import type { InterfaceType } from "../../state/schema/interface.ts";
-import type { MacVlan } from "../../state/schema/links.ts";
 import type { LinkCreate, Operation } from "../../state/plan/operations.ts";
-import { BRIDGE_DEFAULTS } from "./bridge.ts";
+import { addOfKind, memoryKind } from "./kinds/index.ts";
 import { uppers } from "./link-state.ts";
-import { fail, getLink, kernelErrors, lowerOf, newLink, portsOf, type MemHost, type MemLink } from "./model.ts";
+import { fail, getLink, kernelErrors, lowerOf, portsOf, type MemHost, type MemLink } from "./model.ts";
+import { addStacked } from "./stacked.ts";
 import { adjustBridge, release } from "./ports.ts";
 import { flushRoutes, viaLink } from "./routes.ts";
 
 const MIN_MTU = 68;
 const MAX_MTU = 65535;
 
-/** `ip link add NAME …` */
+/** `ip link add NAME …`, by the kind's module (kinds/), or as a plain stacked link (stacked.ts). */
 export function addLink(host: MemHost, name: string, create: LinkCreate): void {
   if (host.links.has(name)) throw kernelErrors.exists();
-  const type: InterfaceType = create.kind;
-  switch (create.kind) {
-    case "veth": {
-      if (host.links.has(create.peer)) throw kernelErrors.exists();
-      host.links.set(name, newLink(host, name, type, { peer: create.peer }));
-      host.links.set(create.peer, newLink(host, create.peer, type, { peer: name }));
-      return;
-    }
-    case "vlan": {
-      const base = getLink(host, create.base);
-      const protocol = create.protocol === "802.1ad" ? "802.1ad" : "802.1q";
-      const clash = [...host.links.values()].some((l) => l.vlan?.["base-iface"] === base.name && l.vlan.id === create.id && l.vlan.protocol === protocol);
-      if (clash) throw kernelErrors.exists();
-      host.links.set(name, newLink(host, name, type, { mtu: base.mtu, mac: base.mac, vlan: { "base-iface": base.name, id: create.id, protocol, "reorder-headers": true, "loose-binding": false } }));
-      return;
-    }
-    case "mac-vlan": {
-      const base = getLink(host, create.base);
-      if (base.master && host.links.get(base.master)?.type !== "vrf") throw kernelErrors.busy();
-      host.links.set(name, newLink(host, name, type, { mtu: base.mtu, macvlan: { "base-iface": base.name, mode: create.mode as MacVlan["mode"], promiscuous: create.promiscuous !== false } }));
-      return;
-    }
-    case "vxlan": {
-      // The kernel sizes a vxlan to its lower link's MTU minus the encapsulation (50 bytes over IPv4, 70 over IPv6).
-      const lower = create.base ? getLink(host, create.base) : undefined;
-      const mtu = (lower?.mtu ?? 1500) - (create.remote?.includes(":") ? 70 : 50);
-      const vxlan = {
-        id: create.id,
-        ...(create.base ? { "base-iface": create.base } : {}),
-        ...(create.remote ? { remote: create.remote } : {}),
-        ...(create.local ? { local: create.local } : {}),
-        "destination-port": create.destinationPort,
-        learning: create.learning !== false,
-      };
-      host.links.set(name, newLink(host, name, type, { mtu, vxlan }));
-      return;
-    }
-    case "linux-bridge":
-      host.links.set(name, newLink(host, name, type, { bridge: { ...BRIDGE_DEFAULTS } }));
-      return;
-    case "bond":
-      host.links.set(name, newLink(host, name, type, { bond: { mode: bondMode(create.mode), options: {} } }));
-      return;
-    case "vrf":
-      host.links.set(name, newLink(host, name, type, { mtu: 65575, vrfTable: create.tableId }));
-      return;
-    case "dummy":
-      host.links.set(name, newLink(host, name, type));
-      return;
-  }
+  const kind = memoryKind(create.kind);
+  if (kind) addOfKind(kind)(host, name, create);
+  else addStacked(host, name, create);
 }
 
 export function bondMode(mode: string): BondMode {
@@ -115,7 +67,7 @@ export function deleteLink(host: MemHost, name: string): void {
 function setMtu(host: MemHost, link: MemLink, mtu: number): void {
   if (mtu < MIN_MTU) fail("Error: mtu less than device minimum.");
   if (mtu > MAX_MTU && link.type !== "vrf") fail("Error: mtu greater than device maximum.");
-  const base = link.vlan?.["base-iface"] ?? link.macvlan?.["base-iface"];
+  const base = link.type === "vxlan" ? undefined : lowerOf(link);
   const lower = base ? host.links.get(base) : undefined;
   if (lower && mtu > lower.mtu) fail(link.type === "vlan" ? "RTNETLINK answers: Numerical result out of range" : "RTNETLINK answers: Invalid argument");
   applyMtu(host, link, mtu);

@@ -9,11 +9,13 @@ import { canonicalIp } from "../../state/ip-address.ts";
 import { declaredPorts } from "../../state/model.ts";
 import { dynamicAddressing } from "../../state/plan/index.ts";
 import { DEFAULT_PORT_VLAN, vlanTable } from "../../state/plan/bridge.ts";
-import { kernelBridgeOptions, kernelBridgePortOptions } from "../kernel/bridge-options.ts";
+import { kernelBridgePortOptions } from "../kernel/bridge-options.ts";
 import type { Interface } from "../../state/schema/interface.ts";
 import type { NetworkState } from "../../state/schema/state.ts";
 import { addAddress } from "./addresses.ts";
-import { BRIDGE_DEFAULTS, BRIDGE_PORT_DEFAULTS, defaultVlans, normaliseBridgeOption } from "./bridge.ts";
+import { BRIDGE_PORT_DEFAULTS, defaultVlans } from "./bridge.ts";
+import { memoryKind } from "./kinds/index.ts";
+import { loadStacked } from "./stacked.ts";
 import { setDns, startInitialDynamic, type Leases } from "./dynamic.ts";
 import { emptyHost, newLink, type MemHost, type MemLink } from "./model.ts";
 import { addRule, storedRoute } from "./routes.ts";
@@ -32,17 +34,9 @@ function linkOf(host: MemHost, iface: Interface): MemLink {
   if (iface["mac-address"]) link.mac = iface["mac-address"].toUpperCase();
   // A bridge listed with its MAC keeps it, as if it had been set (the initial state is taken as it is).
   link.macSet = Boolean(iface["mac-address"]);
-  if (iface.vlan) link.vlan = { protocol: "802.1q", "reorder-headers": true, "loose-binding": false, ...structuredClone(iface.vlan) };
-  if (iface.vxlan) link.vxlan = { "destination-port": 4789, learning: true, ...structuredClone(iface.vxlan) };
-  if (iface["mac-vlan"]) link.macvlan = { mode: "vepa", promiscuous: true, ...structuredClone(iface["mac-vlan"]) };
-  if (iface.veth?.peer) link.peer = iface.veth.peer;
-  if (type === "vrf") link.vrfTable = iface.vrf?.["route-table-id"];
-  if (type === "linux-bridge") {
-    link.bridge = { ...BRIDGE_DEFAULTS };
-    for (const [k, v] of Object.entries(kernelBridgeOptions(iface.bridge?.options))) link.bridge[k] = normaliseBridgeOption(k, v);
-    if ((iface.bridge?.port ?? []).some((p) => p.vlan)) link.bridge.vlan_filtering = 1;
-  }
-  if (type === "bond") link.bond = { mode: iface["link-aggregation"]?.mode ?? "balance-rr", options: structuredClone(iface["link-aggregation"]?.options ?? {}) };
+  const kind = memoryKind(iface.veth ? "veth" : type);
+  if (kind?.load) kind.load(link, iface);
+  else if (!kind) loadStacked(link, iface);
   return link;
 }
 

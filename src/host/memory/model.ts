@@ -7,7 +7,7 @@
  */
 import type { BondMode, BondOptions } from "../../state/schema/bond.ts";
 import type { DnsConfig } from "../../state/schema/dns.ts";
-import type { InterfaceType } from "../../state/schema/interface.ts";
+import type { Interface, InterfaceType } from "../../state/schema/interface.ts";
 import type { MacVlan, Vlan, Vxlan } from "../../state/schema/links.ts";
 import type { Route, RouteRule } from "../../state/schema/routes.ts";
 import type { DynamicAddressing } from "../../state/plan/operations.ts";
@@ -50,6 +50,10 @@ export interface MemLink {
   macvlan?: MacVlan;
   peer?: string;
   vrfTable?: number;
+  /** A stacked link's base (stacked.ts); kinds with a module keep theirs in their own field. */
+  lower?: string;
+  /** A stacked link's section, as read back (stacked.ts). */
+  section?: Partial<Interface>;
   /** Bridge options by their kernel names (`ip link set … type bridge`). */
   bridge?: Record<string, string | number>;
   bond?: { mode: BondMode; options: BondOptions };
@@ -146,9 +150,9 @@ export function newLink(host: MemHost, name: string, type: InterfaceType, fields
   };
 }
 
-/** The interface a VLAN, MAC-VLAN or VXLAN is built on. */
+/** The interface a VLAN, MAC-VLAN, VXLAN or stacked link is built on. */
 export function lowerOf(link: MemLink): string | undefined {
-  return link.vlan?.["base-iface"] ?? link.macvlan?.["base-iface"] ?? link.vxlan?.["base-iface"];
+  return link.vlan?.["base-iface"] ?? link.macvlan?.["base-iface"] ?? link.vxlan?.["base-iface"] ?? link.lower;
 }
 
 export const portsOf = (host: MemHost, controller: string): MemLink[] => [...host.links.values()].filter((l) => l.master === controller);

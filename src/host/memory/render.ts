@@ -15,7 +15,7 @@ import type { Interface } from "../../state/schema/interface.ts";
 import type { Ipv4, Ipv6 } from "../../state/schema/ip.ts";
 import type { Route, RouteRule } from "../../state/schema/routes.ts";
 import type { NetworkState } from "../../state/schema/state.ts";
-import { renderBridgeOptions, renderBridgePort } from "./bridge.ts";
+import { memoryKind } from "./kinds/index.ts";
 import { compareText, portsOf, type Family, type MemHost, type MemLink } from "./model.ts";
 import { routeFamily } from "./routes.ts";
 import { compareRoutes } from "../../state/route-order.ts";
@@ -48,30 +48,10 @@ function renderLink(host: MemHost, link: MemLink): Interface {
   iface.ipv4 = ipSection(host, link, "ipv4");
   iface.ipv6 = ipSection(host, link, "ipv6");
   const ports = portsOf(host, link.name).sort((a, b) => compareText(a.name, b.name));
-  switch (link.type) {
-    case "linux-bridge": {
-      const filtering = Number(link.bridge?.vlan_filtering ?? 0) === 1;
-      iface.bridge = { options: renderBridgeOptions(link.bridge ?? {}), port: ports.map((p) => renderBridgePort(p.name, p.portOptions, filtering ? p.vlans : undefined)) };
-      break;
-    }
-    case "bond":
-      iface["link-aggregation"] = {
-        mode: link.bond!.mode,
-        port: ports.map((p) => p.name),
-        options: structuredClone(link.bond!.options),
-        "ports-config": ports.map((p) => ({ name: p.name, "queue-id": Number(p.portOptions.queue_id ?? 0), priority: Number(p.portOptions.prio ?? 0) })),
-      };
-      break;
-    case "vrf":
-      iface.vrf = { port: ports.map((p) => p.name), ...(link.vrfTable !== undefined ? { "route-table-id": link.vrfTable } : {}) };
-      break;
-    default:
-      break;
-  }
-  if (link.vlan) iface.vlan = structuredClone(link.vlan);
-  if (link.vxlan) iface.vxlan = structuredClone(link.vxlan);
-  if (link.macvlan) iface["mac-vlan"] = structuredClone(link.macvlan);
-  if (link.peer) iface.veth = { peer: link.peer };
+  // A NIC-typed end of a veth pair (as nmstate models veths) still reports its peer.
+  const kind = memoryKind(link.peer ? "veth" : link.type);
+  if (kind?.render) Object.assign(iface, kind.render(host, link, ports));
+  if (link.section) Object.assign(iface, structuredClone(link.section));
   return iface;
 }
 

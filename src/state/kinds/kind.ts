@@ -46,6 +46,12 @@ export interface InterfaceKind {
    * cannot create (NICs, loopback).
    */
   create?(iface: Interface): LinkCreate;
+  /**
+   * The section a new link made with `create` reports (the inverse of
+   * `create`, with the host's defaults): how the memory backend emulates a
+   * kind that has nothing more to emulate (src/host/memory/stacked.ts).
+   */
+  reported?(create: LinkCreate): Partial<Interface>;
   /** Kind-specific rules (required fields, ranges, settings that cannot change in place). */
   validate?(d: Declaration): void;
   /** What a change of this kind's own settings adds to the plan (`current` undefined for a new one). */

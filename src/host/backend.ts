@@ -76,12 +76,15 @@ export interface HostBackend {
 export class ExecuteError extends Error {
   readonly index: number;
   readonly operation: Operation | undefined;
+  /** The host cannot do this at all (e.g. the running kernel has no module for the link kind): retrying will not help. */
+  readonly unsupported: boolean;
 
-  constructor(index: number, operation: Operation | undefined, detail: string, cause?: unknown) {
+  constructor(index: number, operation: Operation | undefined, detail: string, cause?: unknown, options: { unsupported?: boolean } = {}) {
     super(detail, { cause });
     this.name = "ExecuteError";
     this.index = index;
     this.operation = operation;
+    this.unsupported = options.unsupported ?? false;
   }
 }
 

@@ -377,7 +377,10 @@ async function commitLocked(backend: HostBackend, prepared: PreparedChange, opti
   } catch (error) {
     const detail = error instanceof ExecuteError ? `operation ${error.index + 1}/${operations.length} failed: ${error.message}` : `applying failed: ${(error as Error).message}`;
     // A DHCP server that does not answer is a connectivity failure, not a kernel hiccup worth retrying.
-    const kind = error instanceof ExecuteError && (error.cause as Error | undefined)?.name === "LeaseTimeoutError" ? "probe-failed" : "backend-failed";
+    const kind =
+      error instanceof ExecuteError && error.unsupported ? "unsupported"
+      : error instanceof ExecuteError && (error.cause as Error | undefined)?.name === "LeaseTimeoutError" ? "probe-failed"
+      : "backend-failed";
     return await fail(new NodenetError(kind, detail, { cause: error }), detail);
   }
   emit({ type: "executed", operations: operations.length, ms: Date.now() - started });

@@ -8,6 +8,7 @@
 import { ExecuteError } from "../backend.ts";
 import type { Operation } from "../../state/plan/operations.ts";
 import { commandOf, describe } from "./commands.ts";
+import { kernelKind } from "./kinds/index.ts";
 import { CommandError, inNetns, run } from "./exec.ts";
 
 type Tool = "ip" | "ip6" | "bridge" | "sysctl" | "single";
@@ -62,6 +63,16 @@ function firstErrorLine(error: CommandError): string {
   );
 }
 
+/**
+ * The kernel answers "Unknown device type" to a link kind it has no driver
+ * for (not built in, and the module not loadable): say so in nmstate's terms.
+ */
+function missingKind(op: Operation, detail: string): string | undefined {
+  if (op.op !== "link-add" || !/Unknown device type/i.test(detail)) return undefined;
+  const kind = kernelKind(op.create.kind);
+  return `${op.name}: ${op.create.kind} interfaces are not supported by this kernel${kind?.module ? ` (kernel module ${kind.module} missing or not loadable)` : ""}`;
+}
+
 export type SingleRunner = (op: Operation) => Promise<void>;
 
 export async function executeSegments(netns: string | undefined, ops: readonly Operation[], single: SingleRunner): Promise<void> {
@@ -69,6 +80,8 @@ export async function executeSegments(netns: string | undefined, ops: readonly O
     const fail = (line: number, detail: string, cause: unknown): never => {
       const index = seg.indexes[line] ?? seg.indexes[0]!;
       const op = ops[index];
+      const missing = op ? missingKind(op, detail) : undefined;
+      if (missing) throw new ExecuteError(index, op, `${missing}: ${describe(op!)}: ${detail}`, cause, { unsupported: true });
       throw new ExecuteError(index, op, `${op ? describe(op) : "operation"}: ${detail}`, cause);
     };
     try {

@@ -5,7 +5,10 @@
  * of "unknown key" errors — and nothing is ever silently dropped.
  */
 import { unsupported, type Issue, type IssuePath } from "../issues.ts";
+import { allKinds, kindOf } from "../kinds/index.ts";
 import { coerceBoolean } from "../schema/scalars.ts";
+
+const isKindSection = (key: string) => allKinds().some((k) => k.section === key);
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -157,9 +160,9 @@ export interface UnsupportedResult {
   rest: unknown;
 }
 
-function strip(obj: Json, table: Record<string, string>, path: IssuePath, issues: Issue[]): void {
+function strip(obj: Json, table: Record<string, string>, path: IssuePath, issues: Issue[], applies: (key: string) => boolean = () => true): void {
   for (const key of Object.keys(obj)) {
-    const reason = table[key];
+    const reason = applies(key) ? table[key] : undefined;
     if (reason === undefined) continue;
     issues.push(unsupported([...path, key], reason));
     delete obj[key];
@@ -179,13 +182,14 @@ export function extractUnsupported(state: unknown): UnsupportedResult {
       if (!isObject(iface)) return kept.push(iface);
       if (iface.unsupportedName === true) return kept.push(undefined);
       const type = typeof iface.type === "string" ? iface.type : undefined;
-      const typeReason = type ? UNSUPPORTED_TYPES[type] : undefined;
+      // A kind listed in src/state/kinds/ is supported, whatever the table says.
+      const typeReason = type && !kindOf(type) ? UNSUPPORTED_TYPES[type] : undefined;
       if (typeReason) {
         issues.push(unsupported([...path, "type"], `type ${type}: ${typeReason}`));
         kept.push(undefined); // keep indexes stable for later paths; removed below
         return;
       }
-      strip(iface, UNSUPPORTED_INTERFACE_KEYS, path, issues);
+      strip(iface, UNSUPPORTED_INTERFACE_KEYS, path, issues, (key) => !isKindSection(key));
       if (iface.identifier !== undefined && iface.identifier !== "name") {
         issues.push(unsupported([...path, "identifier"], "interfaces are identified by name; identifying by MAC address is not supported"));
       }

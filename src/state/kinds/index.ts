@@ -34,6 +34,17 @@ export const KIND_SECTIONS = {
   vrf: VrfSchema.optional(),
 };
 
+/** What a new link is made with, by kind: the settings that exist only from creation on. */
+export type LinkCreate =
+  | { kind: "linux-bridge" }
+  | { kind: "bond"; mode: string }
+  | { kind: "vlan"; base: string; id: number; protocol?: "802.1ad" }
+  | { kind: "vxlan"; id: number; base?: string; remote?: string; local?: string; destinationPort: number; learning?: false }
+  | { kind: "mac-vlan"; base: string; mode: string; promiscuous?: false }
+  | { kind: "veth"; peer: string }
+  | { kind: "dummy" }
+  | { kind: "vrf"; tableId: number };
+
 const KINDS: ReadonlyMap<string, InterfaceKind> = new Map(
   [ethernet, veth, linuxBridge, bond, vlan, vxlan, macVlan, dummy, vrf, loopback].map((kind) => [kind.type, kind]),
 );

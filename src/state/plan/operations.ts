@@ -10,16 +10,9 @@ import type { BridgeOptions, BridgePort } from "../schema/bridge.ts";
 import type { DnsConfig } from "../schema/dns.ts";
 import type { Route, RouteRule } from "../schema/routes.ts";
 
-/** What a new link is made with, by interface type: the settings that exist only from creation on. */
-export type LinkCreate =
-  | { kind: "linux-bridge" }
-  | { kind: "bond"; mode: string }
-  | { kind: "vlan"; base: string; id: number; protocol?: "802.1ad" }
-  | { kind: "vxlan"; id: number; base?: string; remote?: string; local?: string; destinationPort: number; learning?: false }
-  | { kind: "mac-vlan"; base: string; mode: string; promiscuous?: false }
-  | { kind: "veth"; peer: string }
-  | { kind: "dummy" }
-  | { kind: "vrf"; tableId: number };
+/** What a new link is made with, by interface type (each kind's, listed in src/state/kinds/index.ts). */
+export type { LinkCreate } from "../kinds/index.ts";
+import type { LinkCreate } from "../kinds/index.ts";
 
 export type LinkKind = LinkCreate["kind"];
 

@@ -42,6 +42,13 @@ interface Case {
 
 const CASES: Case[] = [
   { type: "dummy", kernel: ["dummy", []], module: "dummy", yaml: "{name: k0, type: dummy, state: up}", expect: {} },
+  {
+    type: "ipvlan",
+    kernel: ["ipvlan", ["mode", "l2"]],
+    module: "ipvlan",
+    yaml: "{name: k0, type: ipvlan, state: up, ipvlan: {base-iface: v0, mode: l2, private: true}}",
+    expect: { ipvlan: { "base-iface": "v0", mode: "l2", private: true, vepa: false } },
+  },
 ];
 
 describe("link kinds on this kernel", () => {

@@ -10,6 +10,7 @@ import { BridgeSchema } from "../schema/bridge.ts";
 import { MacVlanSchema, VethSchema, VlanSchema, VrfSchema, VxlanSchema } from "../schema/links.ts";
 import { bond } from "./bond.ts";
 import { dummy } from "./dummy.ts";
+import { ipvlan, IpvlanSchema, type IpvlanCreate } from "./ipvlan.ts";
 import { ethernet } from "./ethernet.ts";
 import type { InterfaceKind } from "./kind.ts";
 import { linuxBridge } from "./linux-bridge.ts";
@@ -21,7 +22,7 @@ import { vrf } from "./vrf.ts";
 import { vxlan } from "./vxlan.ts";
 
 /** The `type` values, in the order error messages list them. */
-export const INTERFACE_TYPES = ["ethernet", "veth", "linux-bridge", "bond", "vlan", "vxlan", "mac-vlan", "dummy", "vrf", "loopback"] as const;
+export const INTERFACE_TYPES = ["ethernet", "veth", "linux-bridge", "bond", "vlan", "vxlan", "mac-vlan", "dummy", "vrf", "ipvlan", "loopback"] as const;
 
 /** Each kind's own section of an interface (InterfaceSchema puts them last, in this order). */
 export const KIND_SECTIONS = {
@@ -32,6 +33,7 @@ export const KIND_SECTIONS = {
   "mac-vlan": MacVlanSchema.optional(),
   veth: VethSchema.optional(),
   vrf: VrfSchema.optional(),
+  ipvlan: IpvlanSchema.optional(),
 };
 
 /** What a new link is made with, by kind: the settings that exist only from creation on. */
@@ -43,10 +45,11 @@ export type LinkCreate =
   | { kind: "mac-vlan"; base: string; mode: string; promiscuous?: false }
   | { kind: "veth"; peer: string }
   | { kind: "dummy" }
-  | { kind: "vrf"; tableId: number };
+  | { kind: "vrf"; tableId: number }
+  | IpvlanCreate;
 
 const KINDS: ReadonlyMap<string, InterfaceKind> = new Map(
-  [ethernet, veth, linuxBridge, bond, vlan, vxlan, macVlan, dummy, vrf, loopback].map((kind) => [kind.type, kind]),
+  [ethernet, veth, linuxBridge, bond, vlan, vxlan, macVlan, dummy, vrf, ipvlan, loopback].map((kind) => [kind.type, kind]),
 );
 
 export function kindOf(type: string | undefined): InterfaceKind | undefined {

@@ -6,6 +6,7 @@ import type { LinkCreate } from "../../../state/plan/operations.ts";
 import type { InterfaceType } from "../../../state/schema/interface.ts";
 import { bondKind } from "./bond.ts";
 import { dummyKind } from "./dummy.ts";
+import { ipvlanKind } from "./ipvlan.ts";
 import type { AnyKernelKind } from "./kind.ts";
 import { linuxBridgeKind } from "./linux-bridge.ts";
 import { macVlanKind } from "./mac-vlan.ts";
@@ -14,7 +15,7 @@ import { vlanKind } from "./vlan.ts";
 import { vrfKind } from "./vrf.ts";
 import { vxlanKind } from "./vxlan.ts";
 
-const KINDS: readonly AnyKernelKind[] = [linuxBridgeKind, bondKind, vlanKind, vxlanKind, macVlanKind, vethKind, dummyKind, vrfKind];
+const KINDS: readonly AnyKernelKind[] = [linuxBridgeKind, bondKind, vlanKind, vxlanKind, macVlanKind, vethKind, dummyKind, vrfKind, ipvlanKind];
 
 const byType = new Map<string, AnyKernelKind>(KINDS.map((k) => [k.type, k]));
 const byInfoKind = new Map<string, AnyKernelKind>(KINDS.map((k) => [k.infoKind, k]));

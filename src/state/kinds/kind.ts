@@ -37,6 +37,8 @@ export interface InterfaceKind {
   type: Interface["type"] & string;
   /** The kind's own section key (`link-aggregation` for a bond), when it has one. */
   section?: keyof Interface;
+  /** Other spellings nmstate accepts for keys of the section: written → the model's key. */
+  aliases?: Readonly<Record<string, string>>;
   /** The interface this one is built on (a VLAN's base), which must exist first. */
   base?(iface: Interface): string | undefined;
   controller?: ControllerRelation;

@@ -5,6 +5,7 @@ import type { InterfaceKind } from "./kind.ts";
 export const macVlan: InterfaceKind = {
   type: "mac-vlan",
   section: "mac-vlan",
+  aliases: { "accept-all-mac": "promiscuous" },
   base: (iface) => iface["mac-vlan"]?.["base-iface"],
   create(t) {
     const m = t["mac-vlan"]!;

@@ -5,6 +5,7 @@ import type { InterfaceKind } from "./kind.ts";
 export const vrf: InterfaceKind = {
   type: "vrf",
   section: "vrf",
+  aliases: { ports: "port" },
   controller: {
     ports: (iface) => iface.vrf?.port,
     withPorts: (iface, ports) => ({ ...iface, vrf: { ...iface.vrf, port: [...ports].sort() } }),

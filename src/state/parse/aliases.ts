@@ -6,6 +6,7 @@
 import { invalid, type Issue, type IssuePath } from "../issues.ts";
 import { clone } from "../objects.ts";
 import { BOND_MODES } from "../schema/bond.ts";
+import { allKinds } from "../kinds/index.ts";
 import { DEFAULT_ROUTE_TABLE } from "../model.ts";
 import { coerceBoolean, coerceInteger } from "../schema/scalars.ts";
 
@@ -158,8 +159,11 @@ export function normaliseAliases(state: unknown): Normalised {
     }
     if (isObject(iface["link-aggregation"])) normaliseBond(iface["link-aggregation"]);
     if (isObject(iface.bridge)) normaliseBridge(iface.bridge, [...path, "bridge"], issues);
-    if (isObject(iface.vrf)) rename(iface.vrf, "ports", "port", [...path, "vrf"], issues);
-    if (isObject(iface["mac-vlan"])) rename(iface["mac-vlan"], "accept-all-mac", "promiscuous", [...path, "mac-vlan"], issues);
+    for (const kind of allKinds()) {
+      const section = kind.section ? iface[kind.section] : undefined;
+      if (!isObject(section)) continue;
+      for (const [written, key] of Object.entries(kind.aliases ?? {})) rename(section, written, key, [...path, kind.section!], issues);
+    }
     for (const family of ["ipv4", "ipv6"]) if (isObject(iface[family])) normaliseAddresses(iface[family]);
     if (typeof iface["mac-address"] === "string") iface["mac-address"] = iface["mac-address"].toUpperCase();
   });

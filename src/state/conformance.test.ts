@@ -30,8 +30,6 @@ const UNSUPPORTED: Record<string, string[]> = {
   "infiniband_pkey_ipoib_delete.yml": [ovs(0)],
   "ipsec_psk.yml": [ovs(0)],
   "ipsec_x509.yml": [ovs(0)],
-  "mac_vtap_absent.yml": [ovs(0)],
-  "mac_vtap_create.yml": [ovs(0)],
   "macsec0_absent.yml": [ovs(0)],
   "macsec0_up.yml": [ovs(0)],
   "ovsbridge_bond_create.yml": [ovs(0)],

@@ -49,6 +49,13 @@ const CASES: Case[] = [
     yaml: "{name: k0, type: ipvlan, state: up, ipvlan: {base-iface: v0, mode: l2, private: true}}",
     expect: { ipvlan: { "base-iface": "v0", mode: "l2", private: true, vepa: false } },
   },
+  {
+    type: "mac-vtap",
+    kernel: ["macvtap", ["mode", "bridge"]],
+    module: "macvtap",
+    yaml: "{name: k0, type: mac-vtap, state: up, mac-vtap: {base-iface: v0, mode: bridge, accept-all-mac: true}}",
+    expect: { "mac-vtap": { "base-iface": "v0", mode: "bridge", promiscuous: true } },
+  },
 ];
 
 describe("link kinds on this kernel", () => {

@@ -34,3 +34,17 @@ interfaces:
     assert.deepEqual((await backend.read()).state.interfaces!.map((i) => i.name), before.interfaces!.map((i) => i.name));
   });
 });
+
+describe("mac-vtap (full kernel)", () => {
+  test("a passthru macvtap without promiscuous mode on eth1 is created, read back, re-applies as a no-op and is removed", async (t) => {
+    const { backend } = await twoNicHost(t, "macvtap");
+    const desired = state("interfaces:\n- {name: mt0, type: mac-vtap, state: up, mac-vtap: {base-iface: eth1, mode: passthru, promiscuous: false}}\n");
+    await applyState(backend, desired, { probes: probes() });
+    const mt0 = (await backend.read()).state.interfaces!.find((i) => i.name === "mt0")!;
+    assert.equal(mt0.type, "mac-vtap");
+    assert.deepEqual(mt0["mac-vtap"], { "base-iface": "eth1", mode: "passthru", promiscuous: false });
+    assert.equal((await applyState(backend, desired, { probes: probes() })).operations.length, 0, "re-applying plans nothing");
+    await applyState(backend, state("interfaces:\n- {name: mt0, state: absent}\n"), { probes: probes() });
+    assert.equal((await backend.read()).state.interfaces!.find((i) => i.name === "mt0"), undefined);
+  });
+});

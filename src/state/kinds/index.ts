@@ -16,13 +16,14 @@ import type { InterfaceKind } from "./kind.ts";
 import { linuxBridge } from "./linux-bridge.ts";
 import { loopback } from "./loopback.ts";
 import { macVlan } from "./mac-vlan.ts";
+import { macVtap, MacVtapSchema, type MacVtapCreate } from "./mac-vtap.ts";
 import { veth } from "./veth.ts";
 import { vlan } from "./vlan.ts";
 import { vrf } from "./vrf.ts";
 import { vxlan } from "./vxlan.ts";
 
 /** The `type` values, in the order error messages list them. */
-export const INTERFACE_TYPES = ["ethernet", "veth", "linux-bridge", "bond", "vlan", "vxlan", "mac-vlan", "dummy", "vrf", "ipvlan", "loopback"] as const;
+export const INTERFACE_TYPES = ["ethernet", "veth", "linux-bridge", "bond", "vlan", "vxlan", "mac-vlan", "dummy", "vrf", "ipvlan", "mac-vtap", "loopback"] as const;
 
 /** Each kind's own section of an interface (InterfaceSchema puts them last, in this order). */
 export const KIND_SECTIONS = {
@@ -34,6 +35,7 @@ export const KIND_SECTIONS = {
   veth: VethSchema.optional(),
   vrf: VrfSchema.optional(),
   ipvlan: IpvlanSchema.optional(),
+  "mac-vtap": MacVtapSchema.optional(),
 };
 
 /** What a new link is made with, by kind: the settings that exist only from creation on. */
@@ -46,10 +48,11 @@ export type LinkCreate =
   | { kind: "veth"; peer: string }
   | { kind: "dummy" }
   | { kind: "vrf"; tableId: number }
-  | IpvlanCreate;
+  | IpvlanCreate
+  | MacVtapCreate;
 
 const KINDS: ReadonlyMap<string, InterfaceKind> = new Map(
-  [ethernet, veth, linuxBridge, bond, vlan, vxlan, macVlan, dummy, vrf, ipvlan, loopback].map((kind) => [kind.type, kind]),
+  [ethernet, veth, linuxBridge, bond, vlan, vxlan, macVlan, dummy, vrf, ipvlan, macVtap, loopback].map((kind) => [kind.type, kind]),
 );
 
 export function kindOf(type: string | undefined): InterfaceKind | undefined {

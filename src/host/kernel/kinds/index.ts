@@ -10,12 +10,13 @@ import { ipvlanKind } from "./ipvlan.ts";
 import type { AnyKernelKind } from "./kind.ts";
 import { linuxBridgeKind } from "./linux-bridge.ts";
 import { macVlanKind } from "./mac-vlan.ts";
+import { macVtapKind } from "./mac-vtap.ts";
 import { vethKind } from "./veth.ts";
 import { vlanKind } from "./vlan.ts";
 import { vrfKind } from "./vrf.ts";
 import { vxlanKind } from "./vxlan.ts";
 
-const KINDS: readonly AnyKernelKind[] = [linuxBridgeKind, bondKind, vlanKind, vxlanKind, macVlanKind, vethKind, dummyKind, vrfKind, ipvlanKind];
+const KINDS: readonly AnyKernelKind[] = [linuxBridgeKind, bondKind, vlanKind, vxlanKind, macVlanKind, vethKind, dummyKind, vrfKind, ipvlanKind, macVtapKind];
 
 const byType = new Map<string, AnyKernelKind>(KINDS.map((k) => [k.type, k]));
 const byInfoKind = new Map<string, AnyKernelKind>(KINDS.map((k) => [k.infoKind, k]));

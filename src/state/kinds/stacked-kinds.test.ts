@@ -1,4 +1,4 @@
-/** ipvlan end to end without root: parse, validate, plan (in the kernel's words), the memory backend. */
+/** ipvlan and mac-vtap end to end without root: parse, validate, plan (in the kernel's words), the memory backend. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { describe as kernelWords } from "../../host/kernel/commands.ts";
@@ -57,4 +57,15 @@ test("the memory backend creates, reports and removes an ipvlan as the kernel do
   await assert.rejects(backend.execute([{ op: "link-set", name: "iv0", mtu: 9001 }]), /Invalid argument/);
   await backend.execute([{ op: "link-add", name: "br0", create: { kind: "linux-bridge" } }, { op: "link-del", name: "br0" }]);
   assert.ok((await backend.read()).state.interfaces!.some((i) => i.name === "iv0"));
+});
+
+test("mac-vtap: nmstate's example and spelling are accepted, planned in the kernel's words, emulated in memory; promiscuous off outside passthru is refused", async () => {
+  const desired = load("interfaces:\n- {name: mt0, type: mac-vtap, state: up, mac-vtap: {base-iface: eth1, mode: vepa, accept-all-mac: 'true'}}\n").state!;
+  assert.deepEqual(validate(desired, HOST).issues, []);
+  const ops = plan(mergeStates(desired, HOST));
+  assert.equal(ops.map(kernelWords)[0], "ip link add link eth1 name mt0 type macvtap mode vepa");
+  const backend = new MemoryBackend(structuredClone(HOST), { stateDir: "/nonexistent-memory-state" });
+  await backend.execute(ops);
+  assert.deepEqual((await backend.read()).state.interfaces!.find((i) => i.name === "mt0")?.["mac-vtap"], { "base-iface": "eth1", mode: "vepa", promiscuous: true });
+  assert.match(errors("interfaces:\n- {name: mt0, type: mac-vtap, mac-vtap: {base-iface: eth1, mode: bridge, promiscuous: false}}\n").map((i) => `${formatPath(i.path)}: ${i.message}`).join("\n"), /interfaces\[0\]\.mac-vtap\.promiscuous: only a passthru MACVTAP/);
 });

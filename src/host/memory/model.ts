@@ -88,7 +88,6 @@ export interface MemHost {
   dynamic: Map<string, DynamicAddressing>;
   /** DNS servers learned from leases, by `iface/family`. */
   learnedDns: Map<string, string[]>;
-  sysctls: Map<string, string>;
   hostname?: string;
   /** For locally administered MACs handed to new links. */
   nextMac: number;
@@ -115,7 +114,7 @@ export const kernelErrors = {
 };
 
 export function emptyHost(): MemHost {
-  return { links: new Map(), routes: [], rules: [], dynamic: new Map(), learnedDns: new Map(), sysctls: new Map(), nextMac: 1 };
+  return { links: new Map(), routes: [], rules: [], dynamic: new Map(), learnedDns: new Map(), nextMac: 1 };
 }
 
 export function getLink(host: MemHost, name: string): MemLink {

@@ -14,8 +14,6 @@ import type { Route, RouteRule } from "../schema/routes.ts";
 export type { LinkCreate } from "../kinds/index.ts";
 import type { LinkCreate } from "../kinds/index.ts";
 
-export type LinkKind = LinkCreate["kind"];
-
 /** A bridge port's own settings (nmstate's names). */
 export type BridgePortSettings = Pick<BridgePort, "stp-priority" | "stp-path-cost" | "stp-hairpin-mode">;
 
@@ -84,5 +82,3 @@ export type Operation =
   | { op: "dynamic"; name: string; settings: DynamicAddressing }
   | { op: "dns"; config: DnsConfig }
   | { op: "hostname"; name: string };
-
-export type OperationName = Operation["op"];

@@ -13,10 +13,11 @@ step() { printf '[install] %s\n' "$*" >&2; }
 # iproute2: ip/bridge; udhcpc: DHCPv4 client; isc-dhcp-client: DHCPv6 client (dhclient -6); dnsmasq-base: DHCP/DNS server for tests and the lab;
 # iputils-ping: gateway probes; openssl: lab certificates; procps/util-linux: ps, mount;
 # user-mode-linux + kmod + bash-builtins: the full-kernel test harness (test/uml);
-# mmdebstrap + umoci: the container image without Docker (scripts/image/build.sh); containerd + runc run it in its test.
+# mmdebstrap + umoci: the container image without Docker (scripts/image/build.sh); containerd + runc run it in its test
+# and on `lab up --kubelet` nodes, with containernetworking-plugins (the pods' loopback network).
 # chromium: the dashboard's tests drive it headless over the DevTools protocol (test/dashboard).
 step "Debian packages"
-scripts/apt-install.sh iproute2 udhcpc isc-dhcp-client dnsmasq-base iputils-ping openssl procps util-linux kmod user-mode-linux bash-builtins systemd mmdebstrap umoci containerd runc chromium
+scripts/apt-install.sh iproute2 udhcpc isc-dhcp-client dnsmasq-base iputils-ping openssl procps util-linux kmod user-mode-linux bash-builtins systemd mmdebstrap umoci containerd runc chromium containernetworking-plugins
 
 # npm ci only when package-lock.json changed since the last install.
 stamp=node_modules/.nodenet-lock-sha

@@ -35,6 +35,8 @@ export const SUITES: Suite[] = [
   { name: "nodes", patterns: ["test/nodes/**/*.test.ts"], concurrency: 1, timeoutMs: 900_000, default: true },
   /** The web dashboard in headless Chromium (Debian's chromium) against one 3-node lab. */
   { name: "dashboard", patterns: ["test/dashboard/**/*.test.ts"], concurrency: 1, timeoutMs: 600_000, default: true },
+  /** nodenet on real pods: one 3-node lab of kubelets and containerd running deploy/'s handler DaemonSet from the built image. */
+  { name: "pods", patterns: ["test/pods/**/*.test.ts"], concurrency: 1, timeoutMs: 1_500_000, default: true },
   /** What runs inside the UML guest (selected by `--inside-uml`). */
   { name: "uml-guest", patterns: ["test/uml-suite/**/*.test.ts"], concurrency: 1, timeoutMs: 900_000, default: false, isolation: "none" },
 ];

@@ -18,6 +18,7 @@ export async function addLabNodes(lab: string, count: number, progress: (line: s
     const state = readLabState(lab, root);
     const cp = state?.controlPlane;
     if (!state || !cp || !state.nodes.count || !state.nodes.kubeconfigs) throw new NodenetError("invalid-input", `lab "${lab}" has no running nodes to add to ('nodenet lab up --nodes N' first)`);
+    if (state.nodes.mode === "kubelet") throw new NodenetError("unsupported", `lab "${lab}" runs kubelets (lab up --kubelet); lab add-node adds only --agent nodes so far`);
     const fresh = await growLabNetwork(lab, count);
     progress(`network: ${fresh.map((n) => `${n.name} (eth0 ${n.address})`).join(", ")} cabled and configured`);
     const nodes: LabNodes = state.nodes;

@@ -18,7 +18,7 @@ import { ensureBinaries } from "./controlplane/binaries.ts";
 import { startControlPlane, stopControlPlane, type ControlPlane } from "./controlplane/controlplane.ts";
 import { isRunning } from "./controlplane/process.ts";
 import { apiServerReady } from "./controlplane/ready.ts";
-import { CONTROL_PLANE_ADDRESS, checkNodesSupported, describeNodes, startNodes, stopNodes } from "./nodes.ts";
+import { CONTROL_PLANE_ADDRESS, checkNodesSupported, describeNodes, startNodes, stopNodes, type NodeMode } from "./nodes.ts";
 import { labDir, labRoot, lockLab, readLabState, removeLabFiles, writeLabState, type LabState } from "./state.ts";
 
 export const CRD_DIR = new URL("../../deploy/crds/", import.meta.url).pathname;
@@ -27,6 +27,8 @@ export const FIELD_MANAGER = "nodenet-lab";
 export interface LabUpOptions {
   name: string;
   nodes: number;
+  /** How nodes run the handler: node agents and handler processes (default), or real kubelets running the DaemonSet. */
+  mode?: NodeMode;
   progress?: (message: string) => void;
   root?: string;
 }
@@ -105,6 +107,7 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
       state.nodes = await startNodes(
         { name, dir, controlPlane: state.controlPlane, progress, save: (nodes) => writeLabState({ ...state, nodes }) },
         options.nodes,
+        options.mode ?? "agent",
       );
       writeLabState(state);
     } catch (error) {

@@ -38,6 +38,8 @@ import { processStartTicks } from "../process-alive.ts";
 import { defaultStateDir } from "../host/kernel/paths.ts";
 import { labNodeRecord } from "./node-record.ts";
 import type { ControlPlane } from "./controlplane/types.ts";
+import { describeKubeletTrouble, startKubeletNodes, stopKubeletNodes } from "./kubelet/nodes.ts";
+import type { KubeletNodeRecord } from "./kubelet/node.ts";
 import { createLabNetwork, describeLabNetworkEvent, destroyLabNetwork, labNetworkStatus, nodeName, nodeNetns } from "./network/index.ts";
 
 /** What the node part of a lab started and made. */
@@ -51,7 +53,13 @@ export interface LabNodes {
   kubeconfigs?: { handlers: Record<string, string>; agent: string; controller: string };
   /** The dashboard the controller serves (on the host's 127.0.0.1), e.g. http://127.0.0.1:40123/. */
   dashboardUrl?: string;
+  /** "kubelet": real kubelets and containerd run the handler DaemonSet; "agent": node agents and handler processes (fast). Absent: agent (older records). */
+  mode?: NodeMode;
+  /** Kubelet mode: what each node's containerd and kubelet made. */
+  kubelets?: KubeletNodeRecord[];
 }
+
+export type NodeMode = "kubelet" | "agent";
 
 export interface NodesContext {
   name: string;
@@ -257,9 +265,9 @@ export async function waitForLabNodes(kube: Kube, count: number): Promise<void> 
   });
 }
 
-export async function startNodes(context: NodesContext, count: number): Promise<LabNodes> {
+export async function startNodes(context: NodesContext, count: number, mode: NodeMode = "agent"): Promise<LabNodes> {
   checkNodesSupported(count);
-  const nodes: LabNodes = { count };
+  const nodes: LabNodes = { count, mode };
   if (count === 0) return nodes;
   const { name, dir, controlPlane: cp, progress } = context;
   const kube = createKube(loadKubeConfig({ kind: "file", path: cp.kubeconfigs.admin }));
@@ -279,7 +287,12 @@ export async function startNodes(context: NodesContext, count: number): Promise<
   nodes.processes = [];
   const record = processRecorder(nodes, context.save);
   const names = Array.from({ length: count }, (_, i) => nodeName(i + 1));
-  for (const node of names) await startAgentNode({ lab: name, dir, kube, controlPlane: cp, nodes, record }, node);
+  if (mode === "kubelet") {
+    for (const node of names) await createNode(kube, node);
+    await startKubeletNodes({ lab: name, dir, controlPlane: cp, server: LAB_SERVER, kube, nodes, names, record, save: () => context.save(nodes), progress });
+  } else {
+    for (const node of names) await startAgentNode({ lab: name, dir, kube, controlPlane: cp, nodes, record }, node);
+  }
   // The API server (on the host's 127.0.0.1) calls the controller's admission webhook there.
   const webhookPort = await freePort();
   // The controller serves the dashboard too, as it does in a cluster (deploy/dashboard.yaml), on the host's loopback only.
@@ -297,8 +310,10 @@ export async function startNodes(context: NodesContext, count: number): Promise<
   nodes.dashboardUrl = `http://127.0.0.1:${dashboardPort}/`;
   context.save(nodes);
 
-  progress(`waiting for ${count} nodes to be Ready (their agents heartbeat through the simulated network) and report their NodeNetworkState`);
-  await waitForLabNodes(kube, count);
+  progress(`waiting for ${count} nodes to be Ready (their ${mode === "kubelet" ? "kubelets" : "agents"} heartbeat through the simulated network) and report their NodeNetworkState`);
+  await waitForLabNodes(kube, count).catch(async (error: unknown) => {
+    throw mode === "kubelet" ? new Error(`${(error as Error).message}\n${await describeKubeletTrouble(kube, nodes)}`) : error;
+  });
 
   progress(`waiting for the policy admission webhook to be registered and answering (https://127.0.0.1:${webhookPort})`);
   let last = "";
@@ -316,7 +331,15 @@ export async function startNodes(context: NodesContext, count: number): Promise<
 export async function stopNodes(context: Omit<NodesContext, "controlPlane"> & { controlPlane?: ControlPlane }, nodes: LabNodes): Promise<void> {
   // Handlers first (they must not start a change while the network goes away), agents, then the controller.
   const order = (p: ProcessRecord) => (p.name.startsWith("handler-") ? 0 : p.name.startsWith("agent-") ? 1 : 2);
-  for (const process of [...(nodes.processes ?? [])].sort((a, b) => order(a) - order(b))) await stopProcess(process, 5_000);
+  for (const process of [...(nodes.processes ?? [])].sort((a, b) => order(a) - order(b))) {
+    if (/^(kubelet|containerd)-/.test(process.name)) continue; // stopped with their pods, below
+    await stopProcess(process, 5_000);
+  }
+  if (nodes.kubelets?.length) {
+    const t0 = Date.now();
+    await stopKubeletNodes(context.dir, nodes.kubelets, nodes.processes ?? []);
+    context.progress(`stopped the kubelets, their pods and containerd on ${nodes.kubelets.length} nodes (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  }
   if (nodes.network || nodes.count > 0) {
     const report = await destroyLabNetwork(context.name);
     if (report.namespacesDeleted.length) context.progress(`removed the simulated network (${report.namespacesDeleted.length} namespaces)`);

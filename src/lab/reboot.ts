@@ -82,6 +82,7 @@ export async function rebootLabNode(lab: string, node: string, progress: (line: 
   if (!target) throw new NodenetError("invalid-input", `lab "${lab}" has no node "${node}"; it has ${plan.nodes.map((n) => n.name).join(", ")}`);
   const state = readLabState(lab);
   if (!state) throw new NodenetError("invalid-input", `there is no lab "${lab}"`);
+  if (state.nodes.mode === "kubelet") throw new NodenetError("unsupported", `lab "${lab}" runs kubelets (lab up --kubelet); lab reboot power-cycles only --agent nodes so far`);
   const started = Date.now();
 
   // 1. Power cut; 2. the same hardware again.

@@ -9,7 +9,7 @@ import { after, before } from "node:test";
 import { connect, type Kube } from "../../src/cluster/kube/config.ts";
 import { enactmentClient, nodeStateClient, policyClient } from "../../src/cluster/kube/resources.ts";
 import { labDown, labUp } from "../../src/lab/lab.ts";
-import { restartLabProcess } from "../../src/lab/nodes.ts";
+import { restartLabProcess, type NodeMode } from "../../src/lab/nodes.ts";
 import { readLabState, writeLabState } from "../../src/lab/state.ts";
 import { labNetworkStatus, nodeNetns } from "../../src/lab/network/index.ts";
 
@@ -45,11 +45,12 @@ export interface NodeLab {
   pid(process: string): number;
 }
 
-export function nodeLab(prefix: string, nodes = 3): () => NodeLab {
+/** `mode` "kubelet": real kubelets and containerd, the handler as deploy/'s DaemonSet (the pods suite). */
+export function nodeLab(prefix: string, nodes = 3, mode: NodeMode = "agent"): () => NodeLab {
   const name = `${prefix}${randomBytes(2).toString("hex")}`;
   let lab: NodeLab | undefined;
   before(async () => {
-    const up = await labUp({ name, nodes, progress: (m) => process.stdout.write(`# [lab ${name}] ${m}\n`) });
+    const up = await labUp({ name, nodes, mode, progress: (m) => process.stdout.write(`# [lab ${name}] ${m}\n`) });
     const kubeconfig = up.state.controlPlane!.kubeconfigs.admin;
     const kube = connect(kubeconfig);
     lab = {
@@ -72,7 +73,7 @@ export function nodeLab(prefix: string, nodes = 3): () => NodeLab {
         return p.pid;
       },
     };
-  }, { timeout: 240_000 });
+  }, { timeout: mode === "kubelet" ? 900_000 : 240_000 });
   after(async () => {
     await labDown(name);
   }, { timeout: 120_000 });

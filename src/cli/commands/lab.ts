@@ -32,6 +32,8 @@ export function registerLab(program: Command): void {
     .description("start the lab (or reuse it if it runs) and print how to reach it")
     .option(...nameOption)
     .option("--nodes <n>", "simulated nodes (0: the control plane alone)", wholeNumber, 3)
+    .option("--kubelet", "nodes run containerd and a real kubelet; the handler runs as deploy/'s DaemonSet from the image scripts/image/build.sh builds")
+    .option("--agent", "nodes run a node agent in place of a kubelet and the handler as a plain process (fast; the default)")
     .addHelpText(
       "after",
       `
@@ -48,11 +50,12 @@ Examples:
   kubectl --kubeconfig "$(nodenet lab kubeconfig)" get nns
   nodenet lab exec node-1 -- ip -br addr`,
     )
-    .action(async (flags: NameFlag & { nodes: number }) => {
+    .action(async (flags: NameFlag & { nodes: number; kubelet?: boolean; agent?: boolean }) => {
       const { labUp } = await import("../../lab/lab.ts");
+      if (flags.kubelet && flags.agent) throw new NodenetError("invalid-input", "--kubelet and --agent exclude each other: pick one way to run the nodes");
       const name = flags.name ?? defaultName();
       const t0 = Date.now();
-      const result = await labUp({ name, nodes: flags.nodes, progress: (m) => err(`[lab ${name} ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`) });
+      const result = await labUp({ name, nodes: flags.nodes, mode: flags.kubelet ? "kubelet" : "agent", progress: (m) => err(`[lab ${name} ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`) });
       const cp = result.state.controlPlane!;
       out(`lab "${name}" is ${result.reused ? "already up" : "up"} (${result.seconds.toFixed(1)}s): API server ${cp.server}`);
       out(`  export KUBECONFIG=${cp.kubeconfigs.admin}`);

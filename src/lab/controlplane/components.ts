@@ -25,6 +25,8 @@ export const CONTROLLERS = [
   "disruption-controller",
   "deployment-controller",
   "replicaset-controller",
+  // The handler is a DaemonSet on lab nodes that run kubelets.
+  "daemonset-controller",
   "validatingadmissionpolicy-status-controller",
 ] as const;
 

@@ -22,7 +22,7 @@ import { ControllerKit } from "../cluster/kube/controller-kit.ts";
 import { resourceSource, type Informer, type InformerSource } from "../cluster/kube/informer.ts";
 import { nodeSource, type Node } from "../cluster/kube/nodes.ts";
 import { enactmentClient, nodeStateClient, policyClient, type KubeObject } from "../cluster/kube/resources.ts";
-import type { Logger } from "../log/logger.ts";
+import { errorFields, type Logger } from "../log/logger.ts";
 import type { ClusterObjects, DashboardEvent } from "./view.ts";
 
 export type WatchedKind = "nodes" | "states" | "policies" | "enactments" | "events";
@@ -41,7 +41,7 @@ export interface AccessProblem {
 }
 
 const EVENTS_NAMESPACE = "default";
-/** The first list of each kind: an API server that does not answer by then is reported, not waited for. */
+/** The first list of each kind: an API server that has not answered it by then is reported, not waited for. */
 const LIST_TIMEOUT_MS = 30_000;
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
@@ -148,18 +148,28 @@ export class ClusterWatch {
     this.kit.run();
   }
 
+  /**
+   * Whether the caller may list `kind`. Other failures (the API server still
+   * starting, a CRD not yet established, a timeout) are retried until
+   * LIST_TIMEOUT_MS has passed, then reported as the API server's problem.
+   */
   private async mayList(kind: WatchedKind): Promise<boolean> {
     const path = this.sources[kind].path;
-    try {
-      await withTimeout(this.sources[kind].list(), LIST_TIMEOUT_MS, `listing ${path}`);
-      return true;
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 403 || status === 401) {
-        this.problems.push({ kind, message: `your credentials may not list ${path} (HTTP ${status}); the dashboard shows what it can without it` });
-        return false;
+    const deadline = Date.now() + LIST_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await withTimeout(this.sources[kind].list(), Math.max(1_000, deadline - Date.now()), `listing ${path}`);
+        return true;
+      } catch (error) {
+        const status = statusOf(error);
+        if (status === 403 || status === 401) {
+          this.problems.push({ kind, message: `your credentials may not list ${path} (HTTP ${status}); the dashboard shows what it can without it` });
+          return false;
+        }
+        if (Date.now() + 1_000 >= deadline) throw new Error(`cannot list ${path}: ${error instanceof Error ? error.message : String(error)}`);
+        this.options.log.debug({ path, ...errorFields(error) }, "listing failed; retrying");
+        await new Promise((r) => setTimeout(r, 1_000));
       }
-      throw new Error(`cannot list ${path}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 

@@ -307,7 +307,8 @@ export async function startNodes(context: NodesContext, count: number, mode: Nod
       join(logs, "controller.log"),
     ),
   );
-  nodes.dashboardUrl = `http://127.0.0.1:${dashboardPort}/`;
+  const dashboardUrl = `http://127.0.0.1:${dashboardPort}/`;
+  nodes.dashboardUrl = dashboardUrl;
   context.save(nodes);
 
   progress(`waiting for ${count} nodes to be Ready (their ${mode === "kubelet" ? "kubelets" : "agents"} heartbeat through the simulated network) and report their NodeNetworkState`);
@@ -323,6 +324,10 @@ export async function startNodes(context: NodesContext, count: number, mode: Nod
     return probe.state === "answering";
   }).catch((error: unknown) => {
     throw new Error(`${error instanceof Error ? error.message : String(error)} (last: ${last}; see ${join(logs, "controller.log")})`);
+  });
+  progress(`waiting for the controller's dashboard (${dashboardUrl})`);
+  await waitFor("the controller's dashboard", 30_000, async () => (await fetch(new URL("healthz", dashboardUrl))).ok).catch((error: unknown) => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)} at ${dashboardUrl} (see ${join(logs, "controller.log")})`);
   });
   return nodes;
 }

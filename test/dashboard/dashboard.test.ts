@@ -292,7 +292,10 @@ spec:
   test("the lab's controller serves the same dashboard with its service account, Events included", async () => {
     const url = readLabState(lab().name)?.nodes.dashboardUrl;
     assert.ok(url, "the lab records the controller's dashboard URL");
-    const response = await fetch(new URL("api/view", url));
+    const response = await fetch(new URL("api/view", url)).catch((error: unknown) => {
+      const log = join(readLabState(lab().name)!.dir, "logs", "controller.log");
+      throw new Error(`the controller's dashboard at ${url} does not answer (${String(error)}); ${log} ends:\n${existsSync(log) ? readFileSync(log, "utf8").slice(-3000) : "(no log)"}`);
+    });
     assert.equal(response.status, 200);
     const body = (await response.json()) as { view: { nodes: { name: string }[]; policies: { name: string; events: unknown[] }[] }; problems: unknown[]; identity: string };
     assert.deepEqual(body.view.nodes.map((n) => n.name), NODES);

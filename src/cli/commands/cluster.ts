@@ -173,9 +173,10 @@ Events in "default" — no Secrets. See docs/dashboard.md.`,
           log,
           ...(webhook ? { webhook } : {}),
         });
-        controller.start();
-        // Every replica serves the dashboard, leader or not: it only reads.
+        // Every replica serves the dashboard, leader or not: it only reads. Started first, so a
+        // dashboard that cannot listen stops the controller before it leads or serves the webhook.
         const dashboard = flags.dashboardPort > 0 ? await startControllerDashboard(kube, flags.dashboardAddress, flags.dashboardPort, log.child({ component: "dashboard" })) : undefined;
+        controller.start();
         await untilSignal();
         await dashboard?.stop();
         await controller.stop();

@@ -23,7 +23,9 @@ describe("deploy/ manifests", () => {
   });
   after(async () => {
     await kubectl(["delete", "--ignore-not-found", "--wait=false", "-f", join(DEPLOY, "rbac/handler.yaml"), "-f", join(DEPLOY, "rbac/drain.yaml"), "-f", join(DEPLOY, "rbac/controller.yaml"), "-f", join(DEPLOY, "rbac/dashboard.yaml")]);
-    await kubectl(["delete", "namespace", "nodenet", "--ignore-not-found", "--wait=false"]);
+    // Waited for: the next file (pools.test.ts) applies the namespace again,
+    // which fails while it is still terminating.
+    await kubectl(["delete", "namespace", "nodenet", "--ignore-not-found", "--wait=true", "--timeout=120s"]);
   });
 
   for (const file of manifests) {

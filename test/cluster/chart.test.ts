@@ -128,6 +128,13 @@ describe("deploy/chart", () => {
     assert.equal(args.at(-1), "--webhook-max-nodes=50");
   });
 
+  test("extraEnv is added to the handler's and the controller's environment, after deploy/'s", async () => {
+    const objects = await rendered({}, ["--set-json", 'handler.extraEnv=[{"name":"KUBERNETES_SERVICE_HOST","value":"192.0.2.1"}]', "--set-json", 'controller.extraEnv=[{"name":"HTTPS_PROXY","value":"http://proxy:3128"}]']);
+    const env = (o: Manifest, name: string) => (containerNamed(o, name).env as { name: string; value?: string }[]).map((e) => e.name);
+    assert.deepEqual(env(get(objects, HANDLER), "handler"), ["NODE_NAME", "POD_NAME", "POD_NAMESPACE", "KUBERNETES_SERVICE_HOST"]);
+    assert.deepEqual(env(get(objects, CONTROLLER), "controller").at(-1), "HTTPS_PROXY");
+  });
+
   test("logLevel reaches the handler and the controller", async () => {
     const objects = await rendered({ logLevel: "debug" });
     const handler = containerNamed(get(objects, HANDLER), "handler").args as string[];

@@ -55,6 +55,7 @@ hold) "args" (dict FLAG VALUE: "--flag" followed by its value, or
 {{- $previous = $a }}
 {{- end }}
 {{- $_ := set $c "args" (concat $args ($v.extraArgs | default list)) }}
+{{- with $v.extraEnv }}{{ $_ := set $c "env" (concat ($c.env | default list) .) }}{{ end }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -59,4 +59,11 @@ export function kindOf(type: string | undefined): InterfaceKind | undefined {
   return type === undefined ? undefined : KINDS.get(type);
 }
 
-export const allKinds = (): InterfaceKind[] => [...KINDS.values()];
+const ALL = [...KINDS.values()];
+export const allKinds = (): readonly InterfaceKind[] => ALL;
+
+/** The kinds' section keys (`link-aggregation`, `vlan`, …). */
+export const KIND_SECTION_KEYS: ReadonlySet<string> = new Set(ALL.flatMap((k) => (k.section ? [k.section as string] : [])));
+
+/** The kinds that accept other spellings of their section's keys. */
+export const KINDS_WITH_ALIASES: readonly InterfaceKind[] = ALL.filter((k) => k.section && k.aliases);

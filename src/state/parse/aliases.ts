@@ -6,7 +6,7 @@
 import { invalid, type Issue, type IssuePath } from "../issues.ts";
 import { clone } from "../objects.ts";
 import { BOND_MODES } from "../schema/bond.ts";
-import { allKinds } from "../kinds/index.ts";
+import { KINDS_WITH_ALIASES } from "../kinds/index.ts";
 import { DEFAULT_ROUTE_TABLE } from "../model.ts";
 import { coerceBoolean, coerceInteger } from "../schema/scalars.ts";
 
@@ -159,7 +159,7 @@ export function normaliseAliases(state: unknown): Normalised {
     }
     if (isObject(iface["link-aggregation"])) normaliseBond(iface["link-aggregation"]);
     if (isObject(iface.bridge)) normaliseBridge(iface.bridge, [...path, "bridge"], issues);
-    for (const kind of allKinds()) {
+    for (const kind of KINDS_WITH_ALIASES) {
       const section = kind.section ? iface[kind.section] : undefined;
       if (!isObject(section)) continue;
       for (const [written, key] of Object.entries(kind.aliases ?? {})) rename(section, written, key, [...path, kind.section!], issues);

@@ -5,10 +5,10 @@
  * of "unknown key" errors — and nothing is ever silently dropped.
  */
 import { unsupported, type Issue, type IssuePath } from "../issues.ts";
-import { allKinds, kindOf } from "../kinds/index.ts";
+import { KIND_SECTION_KEYS, kindOf } from "../kinds/index.ts";
 import { coerceBoolean } from "../schema/scalars.ts";
 
-const isKindSection = (key: string) => allKinds().some((k) => k.section === key);
+const isKindSection = (key: string) => KIND_SECTION_KEYS.has(key);
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);

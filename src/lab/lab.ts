@@ -140,11 +140,20 @@ async function teardown(name: string, root: string, progress: (m: string) => voi
 export async function labDown(name: string, options: { progress?: (m: string) => void; root?: string } = {}): Promise<boolean> {
   const root = options.root ?? labRoot();
   const lock = lockLab(name, root);
+  let failure: unknown;
   try {
     return await teardown(name, root, options.progress ?? (() => undefined));
+  } catch (error) {
+    failure = error;
+    throw error;
   } finally {
     lock.release();
-    removeLabFiles(name, root);
+    try {
+      removeLabFiles(name, root);
+    } catch (error) {
+      // A failed teardown's own error says why the files are still busy: keep it, not this one.
+      if (!failure) throw error;
+    }
   }
 }
 

@@ -340,15 +340,23 @@ export async function stopNodes(context: Omit<NodesContext, "controlPlane"> & { 
     if (/^(kubelet|containerd)-/.test(process.name)) continue; // stopped with their pods, below
     await stopProcess(process, 5_000);
   }
+  // A kubelet node that fails to stop must not keep the network (and its namespaces) alive: report it after.
+  let kubeletFailure: unknown;
   if (nodes.kubelets?.length) {
     const t0 = Date.now();
-    await stopKubeletNodes(context.dir, nodes.kubelets, nodes.processes ?? []);
-    context.progress(`stopped the kubelets, their pods and containerd on ${nodes.kubelets.length} nodes (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    try {
+      await stopKubeletNodes(context.dir, nodes.kubelets, nodes.processes ?? []);
+      context.progress(`stopped the kubelets, their pods and containerd on ${nodes.kubelets.length} nodes (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (error) {
+      kubeletFailure = error;
+      context.progress(`stopping the kubelet nodes failed: ${(error as Error).message}`);
+    }
   }
   if (nodes.network || nodes.count > 0) {
     const report = await destroyLabNetwork(context.name);
     if (report.namespacesDeleted.length) context.progress(`removed the simulated network (${report.namespacesDeleted.length} namespaces)`);
   }
+  if (kubeletFailure) throw kubeletFailure;
 }
 
 /**

@@ -16,7 +16,7 @@ import { installCrds, parseManifests } from "../cluster/kube/apply.ts";
 import { createKube, loadKubeConfig } from "../cluster/kube/config.ts";
 import { ensureBinaries } from "./controlplane/binaries.ts";
 import { startControlPlane, stopControlPlane, type ControlPlane } from "./controlplane/controlplane.ts";
-import { isRunning } from "./controlplane/process.ts";
+import { isRunning } from "./supervisor.ts";
 import { apiServerReady } from "./controlplane/ready.ts";
 import { CONTROL_PLANE_ADDRESS, checkNodesSupported, describeNodes, startNodes, stopNodes, type NodeMode } from "./nodes.ts";
 import { labDir, labRoot, lockLab, readLabState, removeLabFiles, writeLabState, type LabState } from "./state.ts";

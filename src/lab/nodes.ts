@@ -19,8 +19,7 @@
  * Everything started is recorded in `LabNodes` (saved with the lab state)
  * before it is waited on, so `stopNodes` can undo it after a crash.
  */
-import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { NodenetError } from "../errors.ts";
 import { nodeChildEnv } from "../node-env.ts";
@@ -33,7 +32,7 @@ import { probeWebhook } from "../cluster/admission/probe.ts";
 import { issueClientCert } from "./controlplane/pki.ts";
 import { freePort } from "./controlplane/ports.ts";
 import { writeKubeconfig } from "./controlplane/kubeconfig.ts";
-import { stopProcess, type ProcessRecord } from "./controlplane/process.ts";
+import { exeOf, spawnLogged, stopProcess, type ProcessRecord } from "./supervisor.ts";
 import { processStartTicks } from "../process-alive.ts";
 import { defaultStateDir } from "../host/kernel/paths.ts";
 import { labNodeRecord } from "./node-record.ts";
@@ -91,16 +90,8 @@ function startNodenet(name: string, netns: string | undefined, args: string[], l
 
 /** `file args…` detached; recorded with node as its binary (`ip netns exec` execs it in place). */
 function spawnRecorded(name: string, file: string, full: string[], log: string): ProcessRecord {
-  const fd = openSync(log, "a");
-  try {
-    const child = spawn(file, full, { detached: true, stdio: ["ignore", fd, fd], env: nodeChildEnv() });
-    if (child.pid === undefined) throw new Error(`could not start ${name}`);
-    child.on("error", () => undefined);
-    child.unref();
-    return { name, pid: child.pid, binary: process.execPath, args: full, startTicks: processStartTicks(child.pid) ?? 0, log };
-  } finally {
-    closeSync(fd);
-  }
+  const { pid, startTicks } = spawnLogged(file, full, log, { env: nodeChildEnv() });
+  return { name, pid, binary: process.execPath, args: full, startTicks: startTicks ?? 0, log };
 }
 
 /**
@@ -110,13 +101,7 @@ function spawnRecorded(name: string, file: string, full: string[], log: string):
  */
 async function recordNodeProcess(record: ProcessRecord): Promise<ProcessRecord> {
   if (record.args[0] !== "netns") return record;
-  const exe = (pid: number) => {
-    try {
-      return readlinkSync(`/proc/${pid}/exe`);
-    } catch {
-      return undefined;
-    }
-  };
+  const exe = exeOf;
   for (let i = 0; i < 100; i++) {
     if (exe(record.pid) === process.execPath) return { ...record, startTicks: processStartTicks(record.pid) ?? record.startTicks };
     for (const entry of readdirSync("/proc")) {

@@ -17,7 +17,7 @@ import { COMPONENTS, componentArgs, type Component } from "./components.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { createPki, issueClientCert } from "./pki.ts";
 import { freePorts } from "./ports.ts";
-import { findStrays, isRunning, killProcess, spawnDetached, stopProcess, tailLog, type ProcessRecord } from "./process.ts";
+import { findStrays, isRunning, killProcess, spawnDetached, stopProcess, tailLog, type ProcessRecord } from "../supervisor.ts";
 import { apiGet, apiServerReady, etcdHealthy } from "./ready.ts";
 import type { ControlPlane } from "./types.ts";
 

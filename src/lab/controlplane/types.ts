@@ -1,5 +1,5 @@
 /** The record of a running control plane: plain JSON, kept in the lab's state file. */
-import type { ProcessRecord } from "./process.ts";
+import type { ProcessRecord } from "../supervisor.ts";
 import type { ClientCert, Pki } from "./pki.ts";
 
 export interface ControlPlanePorts {

@@ -12,14 +12,14 @@
  * `stopKubeletNode` works from a partial record and leaves no process,
  * shim, cgroup or mount of the node behind.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { run } from "../../host/kernel/exec.ts";
 import { processStartTicks } from "../../process-alive.ts";
 import { issueClientCert, type Pki } from "../controlplane/pki.ts";
 import { writeKubeconfig } from "../controlplane/kubeconfig.ts";
-import { isRunning, spawnDetached, stopProcess, tailLog, type ProcessRecord } from "../controlplane/process.ts";
+import { exeOf, isRunning, spawnDetached, stopProcess, tailLog, type ProcessRecord } from "../supervisor.ts";
 import { cgroupPids, createCgroupRoot, removeCgroupRoot } from "./cgroups.ts";
 import { cniConfig, containerdConfig, containerdPaths, SANDBOX_IMAGE } from "./containerd.ts";
 import { kubeletArgs, kubeletConfig, kubeletPaths, nodeCgroupRoot } from "./kubelet-config.ts";
@@ -60,14 +60,6 @@ export interface KubeletNodeOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SHIM_DIRS = ["/run/containerd", "/run/containerd/s"];
-
-function exeOf(pid: number): string | undefined {
-  try {
-    return readlinkSync(`/proc/${pid}/exe`);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * BINARY ARGS in the node's namespaces, detached. nsenter execs BINARY in

@@ -14,7 +14,7 @@ import { parseManifests, serverSideApply } from "../../cluster/kube/apply.ts";
 import { labNodePersistDir } from "../node-record.ts";
 import { nodeNetns } from "../network/index.ts";
 import type { ControlPlane } from "../controlplane/types.ts";
-import { tailLog, type ProcessRecord } from "../controlplane/process.ts";
+import { tailLog, type ProcessRecord } from "../supervisor.ts";
 import type { LabNodes } from "../nodes.ts";
 import { startKubeletNode, stopKubeletNode, type KubeletNodeRecord } from "./node.ts";
 import { releaseHolder } from "./mountns.ts";

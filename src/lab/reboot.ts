@@ -15,8 +15,8 @@ import { rmSync } from "node:fs";
 import { NodenetError } from "../errors.ts";
 import { KernelBackend } from "../host/kernel/backend.ts";
 import { ip, run } from "../host/kernel/exec.ts";
-import { processAlive } from "../process-alive.ts";
 import { readCheckpoint } from "../txn/checkpoint.ts";
+import { watchdogAlive } from "../txn/watchdog.ts";
 import { emptyNamespace } from "./network/destroy.ts";
 import { labPlan } from "./network/node.ts";
 import { nodeBatch, nodeCableLines } from "./network/plan.ts";
@@ -53,7 +53,8 @@ export async function powerOff(netns: string): Promise<number> {
   const backend = new KernelBackend({ netns });
   const pending = readCheckpoint(backend.checkpointDir);
   const stopped = await emptyNamespace(netns);
-  if (pending?.watchdogPid && processAlive(pending.watchdogPid)) process.kill(pending.watchdogPid, "SIGKILL");
+  // Only while the PID is still the watchdog the checkpoint recorded (same start time): a recycled PID is someone else's.
+  if (pending?.watchdogPid && watchdogAlive(pending)) process.kill(pending.watchdogPid, "SIGKILL");
   await run("ip", ["netns", "delete", netns]);
   rmSync(backend.checkpointDir, { recursive: true, force: true });
   rmSync(backend.stateDir, { recursive: true, force: true });

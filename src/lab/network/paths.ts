@@ -26,6 +26,7 @@ export interface LabNetworkPaths {
   apiSocket: string;
   dnsmasqConf: string;
   dnsmasqLeases: string;
+  /** Where dnsmasq writes its own pid file (else it takes the host's /run/dnsmasq.pid); the lab never reads it: the network record holds the PID it stops. */
   dnsmasqPid: string;
   log(role: string): string;
 }

@@ -58,6 +58,16 @@ export function inMountNamespace(ns: Pick<NodeMountNamespace, "file">, argv: rea
  * namespace hold itself alive).
  */
 async function privateHolder(holder: string): Promise<void> {
+  // The nodes of a lab start in parallel: without this, each would see the holder unmounted and bind it
+  // again, stacking mounts that releaseHolder's one umount would leave behind (a busy lab directory).
+  const pending = holdersInProgress.get(holder) ?? makePrivateHolder(holder).finally(() => holdersInProgress.delete(holder));
+  holdersInProgress.set(holder, pending);
+  await pending;
+}
+
+const holdersInProgress = new Map<string, Promise<void>>();
+
+async function makePrivateHolder(holder: string): Promise<void> {
   mkdirSync(holder, { recursive: true });
   if (!mounted(holder)) await run("mount", ["--bind", holder, holder]);
   await run("mount", ["--make-private", holder]);
@@ -126,5 +136,6 @@ export async function removeNodeMountNamespace(ns: Pick<NodeMountNamespace, "fil
 export async function releaseHolder(holder: string): Promise<void> {
   const inside = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((line) => line.split(" ")[4] ?? "").filter((m) => m.startsWith(`${holder}/`));
   for (const file of inside.reverse()) await run("umount", ["-l", file]).catch(() => undefined);
-  if (mounted(holder)) await run("umount", [holder]).catch(() => run("umount", ["-l", holder]));
+  // Every bind of it, should an older lab up have stacked more than one.
+  for (let i = 0; i < 10 && mounted(holder); i++) await run("umount", [holder]).catch(() => run("umount", ["-l", holder]));
 }

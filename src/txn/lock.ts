@@ -50,7 +50,13 @@ export function acquireLock(stateDir: string, description: string, file = "apply
       if (owner > 0 && owner !== process.pid && processAlive(owner)) {
         throw new NodenetError("busy", `another nodenet process (pid ${owner}) is changing ${description}; try again when it is done`);
       }
-      rmSync(path, { force: true });
+      // A dead owner's lock is stale; removing it can fail like taking it (e.g. a watchdog that rolled back after
+      // the directory turned read-only could not remove its own lock), and must say so the same way.
+      try {
+        rmSync(path, { force: true });
+      } catch (removeError) {
+        throw stateDirError(stateDir, "take the lock", removeError);
+      }
     }
   }
   throw new NodenetError("busy", `could not lock ${description}`);

@@ -36,6 +36,6 @@ describe("build.sh --kubelet", () => {
   test("an unknown argument is refused, naming it, and builds nothing", async () => {
     const bad = await run(buildScript, ["--kubelets"], 30_000);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /unknown argument --kubelets \(only --kubelet\)/);
+    assert.match(bad.stderr, /unknown argument --kubelets \(--kubelet, --kubectl, --helm\)/);
   });
 });

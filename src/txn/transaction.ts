@@ -141,7 +141,8 @@ export async function restore(backend: HostBackend, revert: NetworkState): Promi
     try {
       const snapshot = await backend.read(revertScope(revert));
       const merged = mergeStates(revert, staticView(snapshot));
-      const ops = plan(merged);
+      // The revert state is an earlier reading of the host: put its addresses back in exactly their order.
+      const ops = plan(merged, { exactAddressOrder: true });
       if (ops.length) await backend.execute(ops);
       const { mismatches } = await verifyWithRetries(backend, merged);
       if (!mismatches.length) return;

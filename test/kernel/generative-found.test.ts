@@ -14,6 +14,10 @@ import { MemoryBackend } from "../../src/host/memory/backend.ts";
 import { loadDesired } from "../../src/state/load.ts";
 import { applyState } from "../../src/txn/transaction.ts";
 import { TestNetns } from "../helpers/netns.ts";
+import { failingOnce } from "../generative/fault.ts";
+import { comparableShow } from "../generative/harness.ts";
+import type { HostBackend } from "../../src/host/backend.ts";
+import type { NetworkState } from "../../src/state/schema/state.ts";
 
 /** A fresh namespace's kernel backend, and a memory backend that starts from what it reads. */
 async function kernelAndMemory(t: TestContext, label: string) {
@@ -117,3 +121,75 @@ test("route rules of one priority: show lists them in the order the kernel tries
   assert.deepEqual(listed, kernelOrder, "show lists them as the kernel does");
   assert.equal(toYaml((await memory.read()).state["route-rules"]), toYaml((await kernel.read()).state["route-rules"]));
 });
+
+// fuzz --seed 7 --steps 4 --runs 2 (shrunk): gva1 from [.35, .36] to [.38, .36] with a failure injected at the
+// last operation rolled back to [.36, .35] — the subnet's addresses were added sorted, not in declared order,
+// and a changed primary did not re-create its secondaries.
+// nodenet neither reads nor sets promote_secondaries: the namespace inherits the host's (0 here, 1 where systemd's
+// sysctl defaults apply), and the plan removes a subnet's secondaries before its primary so that either works.
+async function addressOrderFlows(t: TestContext, promoteSecondaries: 0 | 1, failEverywhere: boolean) {
+  const { ns, kernel, memory } = await kernelAndMemory(t, `v4order${promoteSecondaries}`);
+  await ns.exec("sysctl", ["-qw", `net.ipv4.conf.all.promote_secondaries=${promoteSecondaries}`]);
+  assert.equal((await ns.exec("cat", ["/proc/sys/net/ipv4/conf/all/promote_secondaries"])).stdout.trim(), String(promoteSecondaries));
+  const state = (addresses: string[]) => {
+    const list = addresses.map((a) => `{ip: ${a.split("/")[0]}, prefix-length: ${a.split("/")[1]}}`).join(", ");
+    return loadDesired([{ file: "s.yml", text: `interfaces: [{name: gva1, type: veth, state: up, veth: {peer: gvb1}, ipv4: {enabled: true, address: [${list}]}}]` }]).state!;
+  };
+  const kernelOrder = async () =>
+    (await ns.ipJson<{ addr_info: { family: string; local: string; prefixlen: number }[] }[]>(["addr", "show", "dev", "gva1"]))[0]!.addr_info
+      .filter((a) => a.family === "inet")
+      .map((a) => `${a.local}/${a.prefixlen}`);
+  const showOf = async (backend: KernelBackend | MemoryBackend) => toYaml((await backend.read()).state);
+  // what the memory model is meant to agree on (it does not model MACs, MTU limits and the like)
+  const comparable = async (backend: KernelBackend | MemoryBackend) => comparableShow((await backend.read()).state);
+  const apply = (backend: HostBackend, desired: NetworkState) => applyState(backend, desired, { timeoutSeconds: 600 });
+  // [from, to, the kernel's order after `to`]: each subnet's addresses in declared order (its first is its primary);
+  // a subnet that did not change keeps its place, a changed one comes after it (the kernel appends new primaries).
+  const flows: [string[], string[], string[]][] = [
+    [["192.0.2.35/28", "192.0.2.36/28"], ["192.0.2.38/28", "192.0.2.36/28"], ["192.0.2.38/28", "192.0.2.36/28"]],
+    // the reverse primary swap: the same addresses, the other one first
+    [["192.0.2.38/28", "192.0.2.36/28"], ["192.0.2.36/28", "192.0.2.38/28"], ["192.0.2.36/28", "192.0.2.38/28"]],
+    // a secondary added before an existing one; another subnet's primary, first before, must be first again after a rollback
+    [["198.51.100.1/28", "192.0.2.36/28", "192.0.2.38/28"], ["192.0.2.36/28", "192.0.2.37/28", "192.0.2.38/28"], ["192.0.2.36/28", "192.0.2.37/28", "192.0.2.38/28"]],
+    [["192.0.2.36/28", "198.51.100.1/28", "192.0.2.37/28"], ["198.51.100.2/28", "198.51.100.1/28", "192.0.2.36/28", "192.0.2.37/28"], ["192.0.2.36/28", "198.51.100.2/28", "192.0.2.37/28", "198.51.100.1/28"]],
+  ];
+  for (const [from, to, expected] of flows) {
+    const flow = `${from.join(",")} → ${to.join(",")}`;
+    // from a link without addresses, so that the first state's order is the one declared
+    for (const backend of [kernel, memory]) for (const addresses of [[], from]) await apply(backend, state(addresses));
+    const afterFrom = await showOf(kernel);
+    const orderFrom = await kernelOrder();
+    assert.deepEqual(orderFrom, from, `${flow}: the kernel holds the first state in declared order`);
+    const comparableFrom = await comparable(kernel);
+    assert.equal(await comparable(memory), comparableFrom, `${flow}: the memory backend agrees after the first state`);
+    const planned = (await applyState(kernel, state(to), { dryRun: true })).operations.length;
+    assert.ok(planned > 0, `${flow}: the change plans operations`);
+    // the failure at the last operation (the fuzz's shrunk case), and with failEverywhere at every other one too
+    for (let failAt = planned - 1; failAt >= (failEverywhere ? 0 : planned - 1); failAt--) {
+      for (const backend of [kernel, memory]) {
+        const faulty = failingOnce(backend, failAt);
+        await assert.rejects(apply(faulty.backend, state(to)), /injected failure/, `${flow}: the failure at ${failAt + 1}/${planned} is reported`);
+        assert.ok(faulty.fired(), `${flow}: the failure at ${failAt + 1}/${planned} was injected`);
+      }
+      assert.equal(await showOf(kernel), afterFrom, `${flow}: a failure at ${failAt + 1}/${planned} rolls back to the same show`);
+      assert.deepEqual(await kernelOrder(), orderFrom, `${flow}: a failure at ${failAt + 1}/${planned} rolls back to the same kernel order`);
+      assert.equal(await comparable(memory), comparableFrom, `${flow}: the memory backend rolls back alike`);
+    }
+    for (const backend of [kernel, memory]) {
+      await apply(backend, state(to));
+      assert.equal((await apply(backend, state(to))).operations.length, 0, `${flow}: ${backend.description}: the re-apply plans nothing`);
+    }
+    assert.deepEqual(await kernelOrder(), expected, `${flow}: the kernel's order`);
+    assert.equal(await comparable(memory), await comparable(kernel), `${flow}: the memory backend agrees`);
+  }
+  // The last state's addresses with the subnets listed the other way round (the kernel holds .36, 198…2, .37, 198…1):
+  // each subnet's order is unchanged, so nothing to do.
+  const reordered = state(["192.0.2.36/28", "192.0.2.37/28", "198.51.100.2/28", "198.51.100.1/28"]);
+  assert.equal((await applyState(kernel, reordered, { dryRun: true })).operations.length, 0, "listing the subnets in another order plans nothing");
+}
+
+test("IPv4 addresses of a subnet apply in declared order (first = primary), a failure at any operation rolls back to the same order, and the memory backend agrees", (t) =>
+  addressOrderFlows(t, 0, true));
+
+test("IPv4 address order with promote_secondaries = 1: applied in declared order, a failure at the last operation rolls back to the same order", (t) =>
+  addressOrderFlows(t, 1, false));

@@ -12,13 +12,13 @@ import { kernelRouteKey } from "../merge/routes.ts";
 import type { Route } from "../schema/routes.ts";
 import { normaliseDns } from "../diff.ts";
 import { normaliseAddresses, normaliseInterface } from "../normalise.ts";
-import { networkContains, networkOf, parseIp } from "../ip-address.ts";
 import { deepEqual } from "../objects.ts";
 import type { Interface } from "../schema/interface.ts";
 import type { Ipv4, Ipv6 } from "../schema/ip.ts";
 import { depths } from "./depth.ts";
 import type { DhcpSettings, DynamicAddressing, Operation } from "./operations.ts";
 import { PlanBuilder } from "./builder.ts";
+import { planIpv4Order } from "./ipv4-order.ts";
 import { kindOf } from "../kinds/index.ts";
 
 export * from "./operations.ts";
@@ -63,16 +63,10 @@ function createdByPeer(m: MergedInterface, merged: MergedState): boolean {
   return Boolean(other && !other.current && other.merged.type === "veth" && other.merged.state !== "absent" && peer < m.name);
 }
 
-function sameSubnet(a: { ip: string; "prefix-length": number }, b: { ip: string; "prefix-length": number }): boolean {
-  const x = parseIp(a.ip);
-  const y = parseIp(b.ip);
-  return Boolean(x && y && a["prefix-length"] === b["prefix-length"] && networkContains(networkOf(x, a["prefix-length"]), y));
-}
-
 const isEmptyDynamic = (d: DynamicAddressing) => !d.dhcp4 && !d.dhcp6 && !d.autoconf;
 const cannotDelete = (type: string | undefined) => type === "ethernet" || type === "loopback" || type === "unknown" || type === undefined;
 
-function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState): void {
+function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState, options: PlanOptions): void {
   const c = m.current ? normaliseInterface(m.current) : undefined;
   const removing = m.merged.state === "absent";
 
@@ -137,26 +131,25 @@ function planInterface(b: PlanBuilder, m: MergedInterface, merged: MergedState):
     }
     const switched = family === "ipv6" ? planIpv6Switch(b, m) : undefined;
     if (family === "ipv6") planAcceptRa(b, m);
-    const want = t[family]?.enabled === false ? [] : normaliseAddresses(t[family]?.address ?? []);
+    if (family === "ipv4") {
+      // IPv4 in declared order: the first address of a subnet is its primary (see ipv4-order.ts).
+      // m.current and m.merged, not their normalised (sorted) copies: they keep the kernel's and the user's order.
+      const declared = t.ipv4?.enabled === false ? [] : (m.merged.ipv4?.address ?? []);
+      const { remove, add } = planIpv4Order(c ? (m.current?.ipv4?.address ?? []) : [], declared, { exact: options.exactAddressOrder });
+      for (const a of remove) b.add("address-remove", { op: "addr-del", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
+      for (const a of add) b.add("address-add", { op: "addr-add", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
+      continue;
+    }
+    const want = t.ipv6?.enabled === false ? [] : normaliseAddresses(t.ipv6?.address ?? []);
     // Taking a link down flushes its IPv6 addresses (unless keep_addr_on_down), and so does turning
     // IPv6 off: they must not be removed again, and are added again afterwards.
     const goingDown = t.state === "down" && before.state === "up";
-    const have = (goingDown || switched === "off") && family === "ipv6" ? [] : normaliseAddresses(before[family]?.address ?? []);
+    const have = goingDown || switched === "off" ? [] : normaliseAddresses(before.ipv6?.address ?? []);
     const key = (a: { ip: string; "prefix-length": number }) => `${a.ip}/${a["prefix-length"]}`;
     const wantKeys = new Set(want.map(key));
     const haveKeys = new Set(have.map(key));
-    // The kernel lists an IPv4 primary before its secondaries, and deleting the primary deletes them with
-    // it: remove in reverse of the kernel's order, so each secondary goes before its primary (delete the
-    // primary first and the secondary's own delete fails, "Address not found").
-    // m.current, not the normalised (sorted) copy: it lists the addresses as the kernel does.
-    const kernelOrder = (m.current?.[family]?.address ?? []).map((a) => key(normaliseAddresses([a])[0]!));
-    const removed = have.filter((a) => !wantKeys.has(key(a))).sort((x, y) => kernelOrder.indexOf(key(y)) - kernelOrder.indexOf(key(x)));
-    for (const a of removed) b.add("address-remove", { op: "addr-del", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
-    for (const a of want) {
-      // Removing an IPv4 primary address also removes the secondaries of its subnet: put kept ones back.
-      const lostWithPrimary = family === "ipv4" && haveKeys.has(key(a)) && removed.some((r) => sameSubnet(r, a));
-      if (!haveKeys.has(key(a)) || lostWithPrimary) b.add("address-add", { op: "addr-add", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
-    }
+    for (const a of have) if (!wantKeys.has(key(a))) b.add("address-remove", { op: "addr-del", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
+    for (const a of want) if (!haveKeys.has(key(a))) b.add("address-add", { op: "addr-add", name: m.name, ip: a.ip, prefix: a["prefix-length"] });
   }
 
   const up = t.state !== "down";
@@ -206,14 +199,19 @@ function planAcceptRa(b: PlanBuilder, m: MergedInterface): void {
   b.add("address-remove", { op: "ra-flush", name: m.name, what: "routes" });
 }
 
-export function plan(merged: MergedState): Operation[] {
+export interface PlanOptions {
+  /** Restore the order of IPv4 primaries across subnets too (a rollback to an earlier reading; see ipv4-order.ts). */
+  exactAddressOrder?: boolean;
+}
+
+export function plan(merged: MergedState, options: PlanOptions = {}): Operation[] {
   const b = new PlanBuilder();
   const all = new Map<string, Interface>();
   for (const iface of merged.current.interfaces ?? []) all.set(iface.name, iface);
   for (const m of merged.interfaces.values()) if (m.merged.state !== "absent") all.set(m.name, m.merged);
   const depth = depths(all.values());
   const byDepth = [...merged.interfaces.values()].sort((x, y) => (depth.get(x.name) ?? 0) - (depth.get(y.name) ?? 0) || x.name.localeCompare(y.name));
-  for (const m of byDepth) planInterface(b, m, merged);
+  for (const m of byDepth) planInterface(b, m, merged, options);
 
   const removed = new Set([...merged.interfaces.values()].filter((m) => m.merged.state === "absent" && !cannotDelete(m.current?.type)).map((m) => m.name));
   // The kernel holds one route per (table, destination, metric); several

@@ -5,6 +5,8 @@
  */
 import { changeKind, type ChangeKind, type MergedState } from "./merge/index.ts";
 import { normaliseInterface } from "./normalise.ts";
+import { subnetOrdered } from "./plan/ipv4-order.ts";
+import type { Interface } from "./schema/interface.ts";
 import { deepEqual, flatten } from "./objects.ts";
 import type { DnsConfig } from "./schema/dns.ts";
 import type { Route, RouteRule } from "./schema/routes.ts";
@@ -47,13 +49,20 @@ export function fieldChanges(before: unknown, after: unknown): FieldChange[] {
   return changes.sort((x, y) => x.path.localeCompare(y.path));
 }
 
+/** The normalised interface, but with its IPv4 addresses in the order the plan keeps (see subnetOrdered). */
+function comparable(iface: Interface): Interface {
+  const out = normaliseInterface(iface);
+  if (out.ipv4?.address) out.ipv4.address = subnetOrdered(iface.ipv4?.address ?? []);
+  return out;
+}
+
 export function diffStates(merged: MergedState): StateDiff {
   const interfaces: InterfaceDiff[] = [];
   for (const m of [...merged.interfaces.values()].sort((x, y) => x.name.localeCompare(y.name))) {
     const kind = changeKind(m);
     if (kind === "remove" && !m.current) continue;
-    const before = m.current ? normaliseInterface(m.current) : {};
-    const after = kind === "remove" ? {} : normaliseInterface(m.merged);
+    const before = m.current ? comparable(m.current) : {};
+    const after = kind === "remove" ? {} : comparable(m.merged);
     const changes = kind === "remove" ? [] : fieldChanges(before, after);
     if (kind === "change" && changes.length === 0) continue;
     const type = m.merged.type ?? m.current?.type;

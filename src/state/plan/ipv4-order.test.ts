@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { diffStates } from "../diff.ts";
+import { loadDesired } from "../load.ts";
+import { mergeStates } from "../merge/index.ts";
+import type { NetworkState } from "../schema/state.ts";
+import { plan } from "./index.ts";
 import { planIpv4Order } from "./ipv4-order.ts";
 
 const list = (...texts: string[]) => texts.map((t) => ({ ip: t.split("/")[0]!, "prefix-length": Number(t.split("/")[1]) }));
@@ -51,4 +56,19 @@ test("exact (a rollback): another subnet's primary that was first comes first ag
 
 test("a repeated address counts once, at its first place", () => {
   assert.deepEqual(texts(planIpv4Order(list("192.0.2.35/28", "192.0.2.36/28"), list("192.0.2.35/28", "192.0.2.36/28", "192.0.2.35/28"))), { remove: [], add: [] });
+});
+
+test("diff shows a change of a subnet's order (what apply re-creates) and none for subnets listed the other way round", () => {
+  const iface = (...addresses: string[]) =>
+    loadDesired([{ file: "s.yml", text: `interfaces: [{name: e0, type: ethernet, state: up, ipv4: {enabled: true, address: [${addresses.map((a) => `{ip: ${a.split("/")[0]}, prefix-length: ${a.split("/")[1]}}`).join(", ")}]}}]` }]).state!;
+  const ips = (list: unknown) => (list as { ip: string }[]).map((a) => a.ip).join(",");
+  const changes = (from: NetworkState, to: NetworkState) => {
+    const merged = mergeStates(to, from);
+    return { diff: diffStates(merged).interfaces.flatMap((i) => i.changes.map((c) => `${c.path}: ${ips(c.from)} → ${ips(c.to)}`)), operations: plan(merged).length };
+  };
+  assert.deepEqual(changes(iface("192.0.2.38/28", "192.0.2.36/28"), iface("192.0.2.36/28", "192.0.2.38/28")), {
+    diff: ["ipv4.address: 192.0.2.38,192.0.2.36 → 192.0.2.36,192.0.2.38"],
+    operations: 4,
+  });
+  assert.deepEqual(changes(iface("192.0.2.36/28", "198.51.100.1/28"), iface("198.51.100.1/28", "192.0.2.36/28")), { diff: [], operations: 0 });
 });

@@ -94,3 +94,13 @@ function keptInOrder(have: Split, want: Split): Address[] {
   const keptSubnets = new Set(keptPrimaries.map(subnetKey));
   return [...keptPrimaries, ...agreeingRun(have.secondaries.filter((a) => keptSubnets.has(subnetKey(a))), want.secondaries)];
 }
+
+/**
+ * The addresses as far as their order means something: grouped by subnet (the
+ * subnets in a fixed order), each subnet's in the given order. Two lists a plan
+ * treats alike come out equal, so `diff` shows exactly the order changes apply makes.
+ */
+export function subnetOrdered(addresses: readonly Address[]): Address[] {
+  const key = (a: Address) => subnetKey(a);
+  return canonical(addresses).sort((x, y) => (key(x) === key(y) ? 0 : key(x) < key(y) ? -1 : 1));
+}

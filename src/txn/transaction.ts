@@ -140,7 +140,7 @@ export async function restore(backend: HostBackend, revert: NetworkState): Promi
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
       const snapshot = await backend.read(revertScope(revert));
-      const merged = mergeStates(revert, staticView(snapshot));
+      const merged = mergeStates(revert, staticView(snapshot), { restoring: true });
       // The revert state is an earlier reading of the host: put its addresses back in exactly their order.
       const ops = plan(merged, { exactAddressOrder: true });
       if (ops.length) await backend.execute(ops);

@@ -23,11 +23,21 @@ export interface MergedState {
   hostname?: { current?: string; merged: string };
 }
 
-export function mergeStates(desired: NetworkState, current: NetworkState): MergedState {
+export interface MergeOptions {
+  /**
+   * The desired state is a revert state (an earlier reading of the host): its
+   * sections say what was, so nothing is implied from them — an IPv6 section
+   * without `accept-ra` (a switch not read before the change) leaves the
+   * switch alone, also on a link the rollback re-creates.
+   */
+  restoring?: boolean;
+}
+
+export function mergeStates(desired: NetworkState, current: NetworkState, options: MergeOptions = {}): MergedState {
   const merged: MergedState = {
     desired,
     current,
-    interfaces: mergeInterfaces(desired.interfaces ?? [], current.interfaces ?? []),
+    interfaces: mergeInterfaces(desired.interfaces ?? [], current.interfaces ?? [], options),
     routes: mergeRoutes(desired.routes?.config ?? [], current.routes?.config ?? []),
     rules: mergeRules(desired["route-rules"]?.config ?? [], current["route-rules"]?.config ?? []),
   };

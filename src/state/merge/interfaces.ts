@@ -57,9 +57,11 @@ function withKeptPortSettings(controller: Interface, current: Interface | undefi
  * manual, dhcp, link-local) ignore them, so a router cannot add addresses or
  * a default route behind the declared state. `enabled: false` leaves the
  * switch alone (IPv6 off is silent whole), as does a section that
- * declares `accept-ra` itself (a revert state restoring the old value), and
- * an existing interface whose switch was not read (a revert state's section
- * for an interface the change touched only by implication: a port).
+ * declares `accept-ra` itself, and an existing interface whose switch was not
+ * read. A revert state implies nothing at all (mergeStates' `restoring`): an
+ * interface the change touched only by implication (a port, a removed veth's
+ * peer) had its switch unread, and rolling back must not set it to 0 —
+ * not even on a link the rollback re-creates.
  */
 function impliedAcceptRa(declared: Interface, merged: Interface, current: Interface | undefined): number | undefined {
   const ip = declared.ipv6;
@@ -68,7 +70,7 @@ function impliedAcceptRa(declared: Interface, merged: Interface, current: Interf
   return merged.ipv6?.autoconf ? 2 : 0;
 }
 
-export function mergeInterfaces(desired: readonly Interface[], current: readonly Interface[]): Map<string, MergedInterface> {
+export function mergeInterfaces(desired: readonly Interface[], current: readonly Interface[], options: { restoring?: boolean } = {}): Map<string, MergedInterface> {
   const currentByName = new Map(current.map((iface) => [iface.name, iface]));
   const touched = new Map<string, MergedInterface>();
 
@@ -98,7 +100,7 @@ export function mergeInterfaces(desired: readonly Interface[], current: readonly
       m.merged.state = d.state ?? "up";
       if (type) m.merged.type = type;
       m.verify = { ...clone(d), state: d.state ?? "up", ...(d.type ? { type: type! } : {}) };
-      const acceptRa = impliedAcceptRa(d, m.merged, m.current);
+      const acceptRa = options.restoring ? undefined : impliedAcceptRa(d, m.merged, m.current);
       if (acceptRa !== undefined) {
         m.merged.ipv6 = { ...m.merged.ipv6, "accept-ra": acceptRa };
         m.verify.ipv6 = { ...m.verify.ipv6, "accept-ra": acceptRa };

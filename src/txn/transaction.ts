@@ -243,8 +243,17 @@ export interface PrepareOptions {
 
 /** Reads (unless given the snapshot), validates, merges and plans; touches nothing. */
 export async function prepare(backend: HostBackend, desired: NetworkState, options: PrepareOptions = {}): Promise<PreparedChange> {
-  const before = options.before ?? (await backend.read(readScopeFor(desired)));
-  const validation = validate(desired, staticView(before), options.validation);
+  const scope = readScopeFor(desired);
+  let before = options.before ?? (await backend.read(scope));
+  let validation = validate(desired, staticView(before), options.validation);
+  // The revert state re-creates what the change removes as it was, per-interface switches included: an interface
+  // removed without an IPv6 section of its own (declared absent, or gone with a removed veth peer or base) had them
+  // unread, so read again with those named (only a change that removes such interfaces pays for it).
+  const unread = removedWithUnreadSettings(validation.merged);
+  if (unread.length) {
+    before = await backend.read({ settingsOf: [...(scope.settingsOf ?? []), ...unread] });
+    validation = validate(desired, staticView(before), options.validation);
+  }
   const merged = validation.merged;
   return {
     desired,
@@ -255,6 +264,15 @@ export async function prepare(backend: HostBackend, desired: NetworkState, optio
     issues: validation.issues,
     warnings: validation.issues.filter((i) => i.severity === "warning"),
   };
+}
+
+/** Interfaces the change removes whose per-interface switches (accept_ra, forwarding, address generation) were not read. */
+function removedWithUnreadSettings(merged: MergedState): string[] {
+  const names: string[] = [];
+  for (const m of merged.interfaces.values()) {
+    if (m.current && m.merged.state === "absent" && m.current.ipv6 && m.current.ipv6["accept-ra"] === undefined) names.push(m.name);
+  }
+  return names;
 }
 
 /** The invalid-input (or unsupported) error for a prepared change's issues, if they forbid it. */

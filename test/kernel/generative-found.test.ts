@@ -194,28 +194,36 @@ test("IPv4 addresses of a subnet apply in declared order (first = primary), a fa
 test("IPv4 address order with promote_secondaries = 1: applied in declared order, a failure at the last operation rolls back to the same order", (t) =>
   addressOrderFlows(t, 1, false));
 
-// fuzz --seed 11 --steps 5 (shrunk): a veth removed (its undeclared peer goes with it) and the change failing at its last
-// operation. The peer's router-advertisement switch was never read (the peer is touched only by implication), so the
-// rollback that re-creates the pair must leave it as a new link has it, not imply 0 from the peer's IPv6 section.
-test("a veth removed with its peer, failing at the last operation: the rollback re-creates the pair with the peer's accept_ra as before, and the memory backend agrees", async (t) => {
+// fuzz --seed 11 --steps 5 (shrunk, twice): a veth removed (its peer goes with it) and the change failing at its last
+// operation. Neither the removed end (declared only `absent`) nor its undeclared peer had its router-advertisement switch
+// read for the change; the rollback re-creates the pair and must give both ends the switch they had — the kernel's
+// default for a link nodenet never set, and 0 for ends an earlier static-only IPv6 section set.
+const REMOVED_PAIR_FLOWS: [string, string][] = [
+  ["the ends as a new link has them", "interfaces: [{name: gva2, type: veth, state: up, veth: {peer: gvb2}, mtu: 1400, ipv4: {enabled: false}, ipv6: {enabled: false}}]"],
+  ["both ends static-only (accept_ra 0)", "interfaces: [{name: gva2, type: veth, state: up, veth: {peer: gvb2}, ipv6: {enabled: true, address: []}}, {name: gvb2, type: veth, state: up, veth: {peer: gva2}, ipv6: {enabled: true, address: []}}]"],
+];
+
+test("a veth removed with its peer, failing at the last operation: the rollback re-creates the pair with both ends' accept_ra as before, and the memory backend agrees", async (t) => {
   const { ns, kernel, memory } = await kernelAndMemory(t, "peerra");
-  const pair = loadDesired([{ file: "a.yml", text: "interfaces: [{name: gva2, type: veth, state: up, veth: {peer: gvb2}, mtu: 1400, ipv4: {enabled: false}, ipv6: {enabled: false}}]" }]).state!;
   const removed = loadDesired([
     { file: "b.yml", text: "interfaces: [{name: gva2, type: veth, state: absent}, {name: gbr1, type: linux-bridge, state: up, bridge: {port: []}, ipv4: {enabled: true, address: [{ip: 192.0.2.84, prefix-length: 28}]}, ipv6: {enabled: false}}]" },
   ]).state!;
-  const acceptRa = async () => (await ns.exec("cat", ["/proc/sys/net/ipv6/conf/gvb2/accept_ra"])).stdout.trim();
-  for (const backend of [kernel, memory]) await applyState(backend, pair, { timeoutSeconds: 600 });
-  const before = toYaml((await kernel.read()).state);
-  const acceptRaBefore = await acceptRa();
-  const comparableBefore = comparableShow((await kernel.read()).state);
-  assert.equal(comparableShow((await memory.read()).state), comparableBefore, "the memory backend agrees after the pair");
-  const planned = (await applyState(kernel, removed, { dryRun: true })).operations.length;
-  for (const backend of [kernel, memory]) {
-    const faulty = failingOnce(backend, planned - 1);
-    await assert.rejects(applyState(faulty.backend, removed, { timeoutSeconds: 600 }), /injected failure/);
-    assert.ok(faulty.fired(), `${backend.description}: the failure at ${planned}/${planned} was injected`);
+  const acceptRa = async () => (await ns.exec("sh", ["-c", "cat /proc/sys/net/ipv6/conf/gva2/accept_ra /proc/sys/net/ipv6/conf/gvb2/accept_ra"])).stdout.trim().split("\n");
+  for (const [label, text] of REMOVED_PAIR_FLOWS) {
+    const pair = loadDesired([{ file: "a.yml", text }]).state!;
+    for (const backend of [kernel, memory]) await applyState(backend, pair, { timeoutSeconds: 600 });
+    const before = toYaml((await kernel.read()).state);
+    const acceptRaBefore = await acceptRa();
+    const comparableBefore = comparableShow((await kernel.read()).state);
+    assert.equal(comparableShow((await memory.read()).state), comparableBefore, `${label}: the memory backend agrees after the pair`);
+    const planned = (await applyState(kernel, removed, { dryRun: true })).operations.length;
+    for (const backend of [kernel, memory]) {
+      const faulty = failingOnce(backend, planned - 1);
+      await assert.rejects(applyState(faulty.backend, removed, { timeoutSeconds: 600 }), /injected failure/);
+      assert.ok(faulty.fired(), `${label}: ${backend.description}: the failure at ${planned}/${planned} was injected`);
+    }
+    assert.deepEqual(await acceptRa(), acceptRaBefore, `${label}: gva2's and gvb2's accept_ra are what they were`);
+    assert.equal(toYaml((await kernel.read()).state), before, `${label}: the rollback restores the same show`);
+    assert.equal(comparableShow((await memory.read()).state), comparableBefore, `${label}: the memory backend rolls back alike`);
   }
-  assert.equal(await acceptRa(), acceptRaBefore, "gvb2's accept_ra is what it was");
-  assert.equal(toYaml((await kernel.read()).state), before, "the rollback restores the same show");
-  assert.equal(comparableShow((await memory.read()).state), comparableBefore, "the memory backend rolls back alike");
 });

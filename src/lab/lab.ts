@@ -130,8 +130,12 @@ async function teardown(name: string, root: string, progress: (m: string) => voi
     state = undefined; // unreadable: the directory scan below still finds the processes
   }
   if (!state && !existsSync(dir)) return false;
-  if (state) await stopNodes({ name, dir, controlPlane: state.controlPlane, progress, save: () => undefined }, state.nodes);
-  await stopControlPlane({ dir, processes: state?.controlPlane?.processes ?? [] });
+  try {
+    if (state) await stopNodes({ name, dir, controlPlane: state.controlPlane, progress, save: () => undefined }, state.nodes);
+  } finally {
+    // Nodes that failed to stop (reported by the throw) must not keep the control plane running.
+    await stopControlPlane({ dir, processes: state?.controlPlane?.processes ?? [] });
+  }
   removeLabFiles(name, root);
   return true;
 }

@@ -34,8 +34,15 @@ export function createCgroupRoot(root: string): void {
 }
 
 function subtree(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const children = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => subtree(join(dir, e.name)));
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    // Missing, or removed meanwhile (a container's cgroup goes as its last process exits): nothing under it.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const children = entries.filter((e) => e.isDirectory()).flatMap((e) => subtree(join(dir, e.name)));
   return [...children, dir];
 }
 

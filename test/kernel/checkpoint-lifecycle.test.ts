@@ -103,9 +103,11 @@ describe("a checkpoint whose watchdog is gone", () => {
     const ns = await TestNetns.create("rewatch", t);
     const before = await kernelSnapshot(ns);
     const [file] = stateFiles(t, BRIDGE);
-    assert.equal((await nodenet(["apply", "--netns", ns.name, "--no-probes", "--no-commit", "--timeout", "6", file!])).code, 0);
+    assert.equal((await nodenet(["apply", "--netns", ns.name, "--no-probes", "--no-commit", "--timeout", "15", file!])).code, 0);
     const dir = checkpointDirOf(ns.name);
     const checkpoint = readPending(dir)!;
+    // 15 s, not less: the diff below must run before the deadline (past it, the command rolls
+    // back itself instead of starting a watchdog), and on a loaded machine it took over 6 s.
     kill9(checkpoint.watchdogPid!);
     await waitFor("the watchdog to die", () => watchdogsFor(dir).length === 0, 5000);
     const diff = await nodenet(["diff", "--netns", ns.name, file!]);

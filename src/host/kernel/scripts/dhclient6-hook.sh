@@ -31,8 +31,6 @@ case "$reason" in
     if [ -n "${new_ip6_address:-}" ]; then
       ip -6 address replace "$new_ip6_address/${new_ip6_prefixlen:-128}" dev "$interface" \
         valid_lft "${new_max_life:-3600}" preferred_lft "${new_preferred_life:-3600}"
-      tmp="$leasefile.tmp"
-      printf 'LEASE_IP=%s\nLEASE_PREFIX=%s\n' "$new_ip6_address" "${new_ip6_prefixlen:-128}" > "$tmp" && mv "$tmp" "$leasefile"
     fi
     if [ "${NODENET_AUTO_DNS:-1}" = 1 ]; then
       {
@@ -40,6 +38,12 @@ case "$reason" in
         if [ -n "${new_dhcp6_domain_search:-}" ]; then echo "search $new_dhcp6_domain_search"; fi
       } > "$dnsfile.tmp" && mv "$dnsfile.tmp" "$dnsfile"
       compose
+    fi
+    # The lease file last: nodenet counts the lease as held once it exists, so the address
+    # and resolver must be in place by then (its probes run right after).
+    if [ -n "${new_ip6_address:-}" ]; then
+      tmp="$leasefile.tmp"
+      printf 'LEASE_IP=%s\nLEASE_PREFIX=%s\n' "$new_ip6_address" "${new_ip6_prefixlen:-128}" > "$tmp" && mv "$tmp" "$leasefile"
     fi
     ;;
   EXPIRE6|RELEASE6|STOP6|FAIL6)

@@ -49,8 +49,6 @@ case "$1" in
         shift 2
       done
     fi
-    tmp="$leasefile.tmp"
-    printf 'LEASE_IP=%s\nLEASE_PREFIX=%s\nLEASE_ROUTER=%s\n' "$ip" "$prefix" "$gateway" > "$tmp" && mv "$tmp" "$leasefile"
     if [ "${NODENET_AUTO_DNS:-1}" = 1 ]; then
       {
         for server in ${dns:-}; do echo "nameserver $server"; done
@@ -58,6 +56,10 @@ case "$1" in
       } > "$dnsfile.tmp" && mv "$dnsfile.tmp" "$dnsfile"
       compose
     fi
+    # The lease file last: nodenet counts the lease as held once it exists, so the address,
+    # routes and resolver must all be in place by then (its probes run right after).
+    tmp="$leasefile.tmp"
+    printf 'LEASE_IP=%s\nLEASE_PREFIX=%s\nLEASE_ROUTER=%s\n' "$ip" "$prefix" "$gateway" > "$tmp" && mv "$tmp" "$leasefile"
     ;;
 esac
 exit 0
